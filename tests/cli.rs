@@ -1,0 +1,607 @@
+//! End-to-end tests of the real binary, each in its own hermetic environment.
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use common::{Env, entry};
+
+const BUILTIN_COUNT: usize = 14;
+
+#[test]
+fn search_ranks_the_meant_entry_first_and_prints_tab_separated_lines() {
+    let env = Env::new();
+    let run = env.run(&["search", "lazy", "queryset"]);
+    run.assert_ok();
+    assert_eq!(run.ids()[0], "django-querysets");
+    let first: Vec<&str> = run.stdout.lines().next().unwrap().split('\t').collect();
+    assert_eq!(first.len(), 5, "id, category, title, summary, snippet");
+    assert_eq!(first[1], "django");
+    assert_eq!(first[2], "Django ORM Internals — Why QuerySets Are Lazy");
+    assert!(!run.stdout.contains('\x1b'), "piped output has escapes");
+}
+
+#[test]
+fn search_json_is_an_array_in_rank_order() {
+    let env = Env::new();
+    let run = env.run(&["search", "--json", "--limit", "3", "context", "manager"]);
+    run.assert_ok();
+    let hits: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let hits = hits.as_array().unwrap();
+    assert!(!hits.is_empty() && hits.len() <= 3);
+    assert_eq!(hits[0]["id"], "context-managers");
+    for h in hits {
+        for key in [
+            "id",
+            "title",
+            "summary",
+            "category",
+            "score",
+            "snippet",
+            "highlights",
+        ] {
+            assert!(h.get(key).is_some(), "missing {key}: {h}");
+        }
+    }
+    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    // The highlighted ranges point at the matched words.
+    let snippet = hits[0]["snippet"].as_str().unwrap();
+    for r in hits[0]["highlights"].as_array().unwrap() {
+        let (a, b) = (
+            r[0].as_u64().unwrap() as usize,
+            r[1].as_u64().unwrap() as usize,
+        );
+        let word = snippet[a..b].to_lowercase();
+        assert!(word.contains("context") || word.contains("manag"), "{word}");
+    }
+}
+
+#[test]
+fn search_limit_and_category() {
+    let env = Env::new();
+    let run = env.run(&["search", "--limit", "2", "function"]);
+    run.assert_ok();
+    assert_eq!(run.stdout.lines().count(), 2);
+    let run = env.run(&["search", "--category", "django", "function"]);
+    run.assert_ok();
+    assert!(
+        run.stdout
+            .lines()
+            .all(|l| l.split('\t').nth(1) == Some("django")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn search_with_nothing_found_exits_1_with_suggestions() {
+    let env = Env::new();
+    let run = env.run(&["search", "xylophonequartz"]);
+    run.assert_status(1);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("no entry matches `xylophonequartz`"),
+        "{}",
+        run.stderr
+    );
+
+    // Words that exist, but not in the asked category.
+    let run = env.run(&["search", "--category", "django", "SchemaValidator"]);
+    run.assert_status(1);
+}
+
+#[test]
+fn search_typo_falls_back_and_says_what_it_searched() {
+    let env = Env::new();
+    let run = env.run(&["search", "decoratr"]);
+    run.assert_ok();
+    assert_eq!(run.ids()[0], "decorators");
+    assert!(
+        run.stderr.contains("showing results for `decorator`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn any_text_is_a_valid_query() {
+    let env = Env::new();
+    for q in [
+        "\"unbalanced",
+        "Depends()",
+        "*args",
+        "AND OR",
+        "title:",
+        "(",
+        ")",
+        "-",
+        "\"",
+        "[",
+        "~",
+        "^2",
+        "a:b:c",
+        "é",
+        "🐍",
+    ] {
+        let run = env.run(&["search", q]);
+        run.assert_no_panic();
+        assert!(
+            matches!(run.status, Some(0 | 1)),
+            "{q}: {:?} {}",
+            run.status,
+            run.stderr
+        );
+        assert!(!run.stderr.contains("error"), "{q}: {}", run.stderr);
+    }
+    let run = env.run(&["search", "Depends()"]);
+    assert_eq!(run.ids()[0], "fastapi-depends");
+    let run = env.run(&["search", "*args"]);
+    run.assert_ok();
+}
+
+#[test]
+fn show_resolves_id_alias_loose_name_and_words() {
+    let env = Env::new();
+    for (topic, id_line) in [
+        (vec!["decorators"], "syntax · decorators"),
+        (vec!["yield"], "syntax · generators"),
+        (vec!["Context Managers"], "syntax · context-managers"),
+        (vec!["context_managers"], "syntax · context-managers"),
+        (vec!["lazy", "queryset"], "django · django-querysets"),
+    ] {
+        let mut args = vec!["show"];
+        args.extend(topic.iter().copied());
+        let run = env.run(&args);
+        run.assert_ok();
+        assert!(run.stdout.contains(id_line), "{topic:?}:\n{}", run.stdout);
+        assert!(!run.stdout.contains('\x1b'));
+    }
+}
+
+#[test]
+fn show_renders_title_summary_body_and_related() {
+    let env = Env::new();
+    let run = env.run(&["show", "decorators"]);
+    run.assert_ok();
+    let out = &run.stdout;
+    assert!(
+        out.starts_with("Decorator Internals — What @ Actually Does\n"),
+        "{out}"
+    );
+    assert!(out.contains("A function that takes a function and returns a function"));
+    assert!(out.contains("See also"));
+    assert!(
+        out.lines().all(|l| l.chars().count() <= 80),
+        "piped output wraps at 80"
+    );
+}
+
+#[test]
+fn show_width_follows_columns() {
+    let env = Env::new();
+    let run = env.run_with(&["show", "generators"], &[("COLUMNS", "50")]);
+    run.assert_ok();
+    assert!(
+        run.stdout.lines().all(|l| l.chars().count() <= 50),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn show_unknown_topic_exits_1_with_suggestions() {
+    let env = Env::new();
+    let run = env.run(&["show", "qwertyuiop"]);
+    run.assert_status(1);
+    assert!(
+        run.stderr.contains("no entry for `qwertyuiop`"),
+        "{}",
+        run.stderr
+    );
+    let run = env.run(&["show", "decoratrs"]);
+    run.assert_ok();
+    assert!(run.stdout.contains("syntax · decorators"));
+}
+
+#[test]
+fn bare_topic_works_as_show_without_shadowing_subcommands() {
+    let env = Env::new();
+    let bare = env.run(&["decorators"]);
+    bare.assert_ok();
+    assert_eq!(bare.stdout, env.run(&["show", "decorators"]).stdout);
+    let list = env.run(&["list"]);
+    list.assert_ok();
+    assert_eq!(list.stdout.lines().count(), BUILTIN_COUNT);
+}
+
+#[test]
+fn list_is_the_table_of_contents() {
+    let env = Env::new();
+    let run = env.run(&["list"]);
+    run.assert_ok();
+    let categories: Vec<&str> = run
+        .stdout
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    let mut sorted = categories.clone();
+    sorted.sort();
+    assert_eq!(categories, sorted, "grouped by category");
+    for c in ["syntax", "fastapi", "django", "packages"] {
+        assert!(categories.contains(&c));
+    }
+    let run = env.run(&["list", "--category", "fastapi"]);
+    assert_eq!(
+        run.ids(),
+        ["fastapi-architecture", "fastapi-async", "fastapi-depends"]
+    );
+    let run = env.run(&["list", "--json"]);
+    let all: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), BUILTIN_COUNT);
+    let run = env.run(&["list", "--category", "nope"]);
+    run.assert_status(1);
+    assert!(run.stderr.contains("no category `nope`"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("did you mean: django, fastapi, packages, syntax?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn list_in_color_has_headings_and_escapes() {
+    let env = Env::new();
+    let run = env.run(&["--color", "always", "list"]);
+    run.assert_ok();
+    assert!(run.stdout.contains('\x1b'));
+    assert!(run.stdout.contains("syntax"));
+}
+
+#[test]
+fn index_rebuilds_and_says_what_and_where() {
+    let env = Env::new();
+    let run = env.run(&["index"]);
+    run.assert_ok();
+    let expected = format!(
+        "indexed {BUILTIN_COUNT} entries into {}",
+        env.cache_dir().display()
+    );
+    assert!(run.stdout.starts_with(&expected), "{}", run.stdout);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn paths_shows_the_xdg_folders() {
+    let env = Env::new();
+    let run = env.run(&["paths"]);
+    run.assert_ok();
+    let out = &run.stdout;
+    assert!(
+        out.contains(&format!(
+            "kb (default):\t{} (does not exist yet)",
+            env.user_kb().display()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("index:\t{}", env.cache_dir().display())),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "config:\t{}",
+            env.path("config/pyguide/config.toml").display()
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_user_entry_overrides_the_builtin_one_and_is_found() {
+    let env = Env::new();
+    let run = env.run(&["show", "generators"]);
+    assert!(!run.stdout.contains("My own notes"));
+    env.write(
+        "data/pyguide/kb/generators.md",
+        &entry(
+            "generators",
+            "syntax",
+            "My own generators",
+            "My own notes about zanzibarite.",
+        ),
+    );
+    let run = env.run(&["show", "generators"]);
+    run.assert_ok();
+    assert!(
+        run.stdout.contains("My own notes about zanzibarite."),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(env.run(&["list"]).stdout.lines().count(), BUILTIN_COUNT);
+    let run = env.run(&["search", "zanzibarite"]);
+    assert_eq!(run.ids(), ["generators"]);
+}
+
+#[test]
+fn user_folders_from_flag_and_env_are_indexed_in_precedence_order() {
+    let env = Env::new();
+    let a = env.write("a/mine.md", &entry("mine", "notes", "From A", "alpha body"));
+    env.write("b/mine.md", &entry("mine", "notes", "From B", "beta body"));
+    env.write(
+        "b/other.md",
+        &entry("other", "notes", "Other", "gamma body"),
+    );
+    let b = env.path("b");
+    let run = env.run_with(
+        &[
+            "--kb",
+            a.parent().unwrap().to_str().unwrap(),
+            "show",
+            "mine",
+        ],
+        &[("PYGUIDE_KB_PATH", b.to_str().unwrap())],
+    );
+    run.assert_ok();
+    assert!(run.stdout.contains("alpha body"));
+    assert!(run.stderr.contains("duplicate id `mine`"), "{}", run.stderr);
+    let run = env.run_with(
+        &["show", "other"],
+        &[("PYGUIDE_KB_PATH", b.to_str().unwrap())],
+    );
+    run.assert_ok();
+    assert!(run.stdout.contains("gamma body"));
+}
+
+#[test]
+fn a_broken_user_file_is_reported_once_and_skipped() {
+    let env = Env::new();
+    env.write(
+        "data/pyguide/kb/good.md",
+        &entry("good", "notes", "Good one", "quokka facts"),
+    );
+    env.write(
+        "data/pyguide/kb/bad.md",
+        "---\nid: bad\ntittle: Oops\nsummary: s\ncategory: notes\n---\nbody\n",
+    );
+    let run = env.run(&["search", "quokka"]);
+    run.assert_ok();
+    assert_eq!(run.ids(), ["good"]);
+    let bad = env.user_kb().join("bad.md");
+    assert!(
+        run.stderr
+            .contains(&format!("{}:3: unknown field `tittle`", bad.display())),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("tittle").count(), 1);
+    // Reported when the guide is indexed, not again on every command.
+    let again = env.run(&["search", "quokka"]);
+    again.assert_ok();
+    assert_eq!(again.stderr, "");
+    // The user's file is untouched.
+    assert!(fs::read_to_string(&bad).unwrap().contains("tittle: Oops"));
+}
+
+#[test]
+fn an_edited_user_file_is_picked_up_without_an_index_command() {
+    let env = Env::new();
+    let path = env.write(
+        "data/pyguide/kb/note.md",
+        &entry("note", "notes", "Note", "first marsupial"),
+    );
+    assert_eq!(env.run(&["search", "marsupial"]).ids(), ["note"]);
+    fs::write(
+        &path,
+        entry("note", "notes", "Note", "now about platypus and more text"),
+    )
+    .unwrap();
+    let run = env.run(&["search", "platypus"]);
+    run.assert_ok();
+    assert_eq!(run.ids(), ["note"]);
+    fs::remove_file(&path).unwrap();
+    env.run(&["search", "platypus"]).assert_status(1);
+}
+
+#[test]
+fn check_passes_on_the_shipped_guide() {
+    let env = Env::new();
+    let run = env.run(&["check", common::repo_kb().to_str().unwrap()]);
+    run.assert_ok();
+    assert!(
+        run.stderr
+            .contains(&format!("checked {BUILTIN_COUNT} entries")),
+        "{}",
+        run.stderr
+    );
+    env.run(&["check"]).assert_ok();
+}
+
+#[test]
+fn check_lists_every_problem_as_path_line() {
+    let env = Env::new();
+    let dir = env.path("kb");
+    env.write("kb/ok.md", &entry("ok", "notes", "Ok", "fine"));
+    env.write(
+        "kb/star.md",
+        "---\nid: star\ntitle: *args explained\nsummary: s\ncategory: notes\n---\nbody\n",
+    );
+    env.write("kb/nofm.md", "# no front matter\n");
+    env.write(
+        "kb/empty-body.md",
+        "---\nid: empty-body\ntitle: t\nsummary: s\ncategory: notes\n---\n\n",
+    );
+    env.write("kb/dangling.md", "---\nid: dangling\ntitle: t\nsummary: s\ncategory: notes\nrelated: [ok, nowhere]\n---\nbody\n");
+    env.write("kb/sub/ok.md", &entry("ok", "notes", "Ok again", "dup"));
+    let run = env.run(&["check", dir.to_str().unwrap()]);
+    run.assert_status(1);
+    let d = dir.display();
+    let expected = [
+        format!("{d}/dangling.md:6: `related` points to `nowhere`, which is not an entry id"),
+        format!("{d}/empty-body.md:6: the body is empty"),
+        format!("{d}/nofm.md:1: no front matter"),
+        format!("{d}/star.md:3: "),
+        format!("{d}/sub/ok.md:2: duplicate id `ok`"),
+    ];
+    for e in &expected {
+        assert!(
+            run.stdout.lines().any(|l| l.starts_with(e.as_str())),
+            "missing {e}:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout
+            .contains("hint: quote the value, for example title: \"*args explained\""),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.lines().count(), expected.len(), "{}", run.stdout);
+    assert!(run.stderr.contains("5 problems"), "{}", run.stderr);
+}
+
+#[test]
+fn usage_and_runtime_errors_exit_2() {
+    let env = Env::new();
+    let run = env.run(&["search", "--bogus", "x"]);
+    run.assert_status(2);
+    let run = env.run(&["--kb", "/definitely/not/here", "list"]);
+    run.assert_status(2);
+    assert!(
+        run.stderr
+            .starts_with("pyguide: error: --kb /definitely/not/here"),
+        "{}",
+        run.stderr
+    );
+    let run = env.run(&["check", "/definitely/not/here"]);
+    run.assert_status(2);
+    let run = env.run(&["search"]);
+    run.assert_status(2);
+}
+
+#[test]
+fn help_has_examples() {
+    let env = Env::new();
+    let run = env.run(&["--help"]);
+    run.assert_ok();
+    assert!(run.stdout.contains("Examples:"));
+    assert!(run.stdout.contains("pyguide search lazy queryset"));
+    let run = env.run(&["search", "--help"]);
+    assert!(run.stdout.contains("--json"));
+}
+
+#[test]
+fn eight_concurrent_first_runs_all_succeed() {
+    let env = Env::new();
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            env.command(&["search", "post_save"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.starts_with("django-signals\t"), "{stdout}");
+    }
+    // One live index remains.
+    let gens: Vec<_> = fs::read_dir(env.cache_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("gen-"))
+        .collect();
+    assert_eq!(gens.len(), 1);
+}
+
+#[test]
+fn a_corrupted_index_is_rebuilt() {
+    let env = Env::new();
+    env.run(&["index"]).assert_ok();
+    let current = fs::read_to_string(env.cache_dir().join("current")).unwrap();
+    let gen_dir = env.cache_dir().join(current.trim());
+    for file in fs::read_dir(&gen_dir).unwrap().flatten() {
+        let path = file.path();
+        if path.is_file() {
+            let len = fs::metadata(&path).unwrap().len();
+            fs::write(&path, vec![0xA5u8; (len / 2) as usize]).unwrap();
+        }
+    }
+    let run = env.run(&["search", "HTTPAdapter"]);
+    run.assert_ok().assert_no_panic();
+    assert_eq!(run.ids()[0], "requests-internals");
+
+    // A `current` pointing nowhere, or garbage in it, is rebuilt too.
+    fs::write(env.cache_dir().join("current"), "gen-nothing-here").unwrap();
+    env.run(&["search", "HTTPAdapter"]).assert_ok();
+    fs::write(env.cache_dir().join("current"), "../../etc").unwrap();
+    env.run(&["search", "HTTPAdapter"]).assert_ok();
+}
+
+#[test]
+fn an_unwritable_cache_falls_back_to_memory() {
+    let env = Env::new();
+    // A file where the cache folder should be cannot be written into.
+    env.write("cache/pyguide", "not a folder");
+    let run = env.run(&["search", "HTTPAdapter"]);
+    run.assert_ok();
+    assert_eq!(run.ids()[0], "requests-internals");
+    assert!(
+        run.stderr.contains("searching without a saved index"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let env = Env::new();
+    // Enough entries that the output outgrows the pipe buffer.
+    for i in 0..1500 {
+        env.write(
+            &format!("data/pyguide/kb/n{i}.md"),
+            &entry(
+                &format!("note-{i}"),
+                "notes",
+                &format!("Note number {i} with a long title to fill the pipe"),
+                "text",
+            ),
+        );
+    }
+    let mut child = env
+        .command(&["list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(!first.is_empty());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn no_color_and_color_never_mean_no_escapes() {
+    let env = Env::new();
+    let run = env.run_with(&["--color", "always", "show", "decorators"], &[]);
+    assert!(run.stdout.contains('\x1b'));
+    let run = env.run_with(&["--color", "never", "show", "decorators"], &[]);
+    assert!(!run.stdout.contains('\x1b'));
+    let run = env.run_with(&["search", "yield"], &[("NO_COLOR", "1")]);
+    assert!(!run.stdout.contains('\x1b'));
+}

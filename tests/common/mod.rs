@@ -1,0 +1,139 @@
+//! A hermetic environment for running the real `pyguide` binary: a temporary HOME with its own
+//! XDG folders, and none of the caller's NO_COLOR, PAGER, COLUMNS or PYGUIDE_* settings.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub struct Env {
+    pub root: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub status: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            status: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The first tab-separated field of each stdout line (ids, for search and list).
+    pub fn ids(&self) -> Vec<&str> {
+        self.stdout
+            .lines()
+            .filter_map(|l| l.split('\t').next())
+            .collect()
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Run {
+        assert_eq!(
+            self.status,
+            Some(0),
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.status,
+            Some(code),
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_no_panic(&self) -> &Run {
+        assert!(
+            !self.stderr.contains("panicked"),
+            "pyguide panicked:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let root = tempfile::tempdir().expect("temp dir");
+        for dir in ["home", "cache", "data", "config"] {
+            fs::create_dir_all(root.path().join(dir)).unwrap();
+        }
+        Env { root }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+
+    /// The index folder (`$XDG_CACHE_HOME/pyguide`).
+    pub fn cache_dir(&self) -> PathBuf {
+        self.path("cache/pyguide")
+    }
+
+    /// The default user KB folder (`$XDG_DATA_HOME/pyguide/kb`).
+    pub fn user_kb(&self) -> PathBuf {
+        self.path("data/pyguide/kb")
+    }
+
+    /// Writes a file under the temporary root, creating folders.
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.path(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, text).unwrap();
+        path
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pyguide"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path("home"))
+            .env("XDG_CACHE_HOME", self.path("cache"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .current_dir(self.path("home"))
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.command(args).output().expect("run pyguide"))
+    }
+
+    pub fn run_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().expect("run pyguide"))
+    }
+}
+
+/// A valid entry file's text.
+pub fn entry(id: &str, category: &str, title: &str, body: &str) -> String {
+    format!(
+        "---\nid: {id}\ntitle: \"{title}\"\nsummary: \"About {id}\"\ncategory: {category}\n---\n{body}\n"
+    )
+}
+
+pub fn repo_kb() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/kb"))
+}
