@@ -98,6 +98,13 @@ pub fn examples(entry: &Entry) -> (Vec<Example>, Vec<Problem>) {
             skip,
         });
     }
+    if let Some(second) = out.iter().filter(|e| e.skip.is_some()).nth(1) {
+        problems.push(problem(
+            entry,
+            second.fence_line,
+            "a second skipped example: an entry may skip at most one (make this one runnable)",
+        ));
+    }
     (out, problems)
 }
 
@@ -107,6 +114,12 @@ fn problem(entry: &Entry, line: usize, message: impl Into<String>) -> Problem {
         line,
         message: message.into(),
     }
+}
+
+/// Problems in the code blocks themselves (unclosed fence, unknown marker, a second skip),
+/// found without running anything.
+pub fn block_problems(entries: &[Entry]) -> Vec<Problem> {
+    entries.iter().flat_map(|e| examples(e).1).collect()
 }
 
 #[derive(Debug, Default)]
@@ -122,8 +135,8 @@ pub fn run_all(entries: &[Entry], python: &Path, timeout: Duration) -> Result<Re
     let mut report = Report::default();
     let mut jobs = Vec::new();
     for entry in entries {
-        let (examples, problems) = examples(entry);
-        report.problems.extend(problems);
+        // Malformed blocks are `check`'s static problems (see `block_problems`), found anyway.
+        let (examples, _) = examples(entry);
         for ex in examples {
             if ex.skip.is_some() {
                 report.skipped += 1;

@@ -333,6 +333,7 @@ fn check(
         .map(|e| e.id.as_str())
         .collect();
     problems.extend(kb::lint(&checked, &known));
+    problems.extend(exec::block_problems(&checked));
 
     let mut summary = format!(
         "{} in {}",
