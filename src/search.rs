@@ -25,17 +25,119 @@ use crate::index::{Guide, Stored, stemmed_analyzer};
 use crate::kb::Entry;
 use crate::text;
 
-/// Words that carry little meaning in a question ("how does the …"). They still score, but an
-/// entry need not contain them.
+/// Words that carry little meaning in a question ("how does the … work"). They still score,
+/// but an entry need not contain them.
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "the", "is", "are", "was", "were", "be", "been", "do", "does", "did", "how", "what",
-    "when", "why", "where", "which", "who", "i", "you", "my", "me", "we", "to", "of", "in", "on",
-    "at", "by", "it", "its", "this", "that", "and", "or", "vs", "for", "with", "from", "about",
-    "into", "not", "can", "should", "there", "than", "then", "so", "if", "as",
+    "a",
+    "about",
+    "actually",
+    "an",
+    "and",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "behind",
+    "between",
+    "by",
+    "can",
+    "difference",
+    "did",
+    "do",
+    "does",
+    "exactly",
+    "example",
+    "examples",
+    "explain",
+    "explained",
+    "for",
+    "from",
+    "happen",
+    "happens",
+    "how",
+    "i",
+    "if",
+    "in",
+    "inside",
+    "into",
+    "is",
+    "it",
+    "its",
+    "me",
+    "mean",
+    "means",
+    "my",
+    "not",
+    "of",
+    "on",
+    "or",
+    "python",
+    "really",
+    "should",
+    "so",
+    "than",
+    "that",
+    "the",
+    "then",
+    "there",
+    "this",
+    "to",
+    "under",
+    "use",
+    "used",
+    "using",
+    "versus",
+    "vs",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "who",
+    "why",
+    "with",
+    "work",
+    "works",
+    "you",
 ];
 
-/// Weight of a query that is exactly an entry's id or alias (compared loosely).
+/// Words programmers use for the same thing; a query word also matches these, weighted lower.
+const SYNONYMS: &[(&str, &[&str])] = &[
+    ("argument", &["parameter"]),
+    ("arguments", &["parameters"]),
+    ("build", &["create"]),
+    ("built", &["created"]),
+    ("cleanup", &["teardown", "close"]),
+    ("create", &["build", "construct"]),
+    ("created", &["built", "constructed"]),
+    ("delete", &["remove"]),
+    ("error", &["exception"]),
+    ("errors", &["exceptions"]),
+    ("exception", &["error"]),
+    ("execute", &["run"]),
+    ("executed", &["run"]),
+    ("fast", &["performance", "speed"]),
+    ("lazy", &["lazily", "evaluate"]),
+    ("parameter", &["argument"]),
+    ("parameters", &["arguments"]),
+    ("remove", &["delete"]),
+    ("run", &["execute", "evaluate"]),
+    ("runs", &["executes", "evaluates"]),
+    ("slow", &["performance", "blocking"]),
+    ("speed", &["performance", "fast"]),
+    ("teardown", &["cleanup"]),
+];
+
+/// Weight of a synonym relative to the word typed.
+const SYNONYM_WEIGHT: f32 = 0.5;
+
+/// Weight of a query that is exactly an entry's id or alias (compared loosely), and of a single
+/// query unit that is.
 const NAMED_BOOST: f32 = 3.0;
+const UNIT_NAMED_BOOST: f32 = 1.0;
 
 /// Most hits a query can ask for (`--limit` is capped here, not rejected).
 pub const MAX_LIMIT: usize = 1000;
@@ -63,24 +165,35 @@ pub struct Hit {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub hits: Vec<Hit>,
-    /// The query with its unknown words corrected, when corrections were searched.
+    /// The query as searched, when unknown words were replaced by close ones.
     pub corrected: Option<String>,
-    /// Close words and titles, for "did you mean" when little or nothing matched.
+    /// Close words and entry ids, for "did you mean" when nothing matched.
     pub suggestions: Vec<String>,
+}
+
+/// One way a query unit can match: stemmed words in a row (a phrase when several).
+#[derive(Debug, Clone, PartialEq)]
+struct Form {
+    words: Vec<String>,
+    weight: f32,
 }
 
 /// One unit of the query: what the user typed between spaces, analyzed.
 #[derive(Debug, Clone)]
 struct Unit {
-    /// As typed (for messages).
+    /// As typed (for messages), or the correction that replaced it.
     typed: String,
-    /// Stemmed parts, matched as a phrase when there are several.
-    parts: Vec<String>,
-    /// Stemmed whole forms (compound, exact identifier), matched as single terms.
-    alts: Vec<String>,
-    /// Extra terms from typo correction, with their weight (closer is heavier).
-    fuzzy: Vec<(String, f32)>,
+    /// The ways it matches; the first is what was typed.
+    forms: Vec<Form>,
+    /// The loose key, when it names an entry (its id or an alias).
+    named: Option<String>,
     stop: bool,
+}
+
+impl Unit {
+    fn primary(&self) -> &[String] {
+        self.forms.first().map_or(&[], |f| &f.words)
+    }
 }
 
 /// Field weights: where a word appears says how much the entry is about it.
@@ -90,13 +203,13 @@ fn weighted_fields(guide: &Guide) -> [(Field, f32); 6] {
         (f.meta, 2.5),
         (f.title, 3.0),
         (f.aliases, 3.0),
-        (f.summary, 1.5),
+        (f.summary, 2.0),
         (f.tags, 1.5),
         (f.body, 1.0),
     ]
 }
 
-pub struct Searcher2<'g> {
+struct Run<'g> {
     guide: &'g Guide,
     searcher: Searcher,
     analyzer: TextAnalyzer,
@@ -104,52 +217,57 @@ pub struct Searcher2<'g> {
 
 /// Runs a query against the guide.
 pub fn search(guide: &Guide, query: &str, opts: &Options) -> Result<Outcome> {
-    let mut s = Searcher2 {
+    let mut run = Run {
         guide,
         searcher: guide.searcher(),
         analyzer: stemmed_analyzer(),
     };
     let limit = opts.limit.clamp(1, MAX_LIMIT);
-    let units = s.units(query);
-    if units.is_empty() {
-        return Ok(Outcome::default());
-    }
-    let units = s.merge_compounds(units);
-    let mut ranked = s.ranked(&units, opts.category.as_deref(), limit)?;
     let mut outcome = Outcome::default();
-
-    let unknown: Vec<usize> = (0..units.len())
-        .filter(|&i| !units[i].stop && s.unit_is_rare(&units[i]))
-        .collect();
-    if !unknown.is_empty() {
-        let mut corrected_units = units.clone();
-        let mut changed = false;
-        for &i in &unknown {
-            let fixes = s.corrections(&units[i].typed);
-            if !fixes.is_empty() {
-                changed = true;
-                corrected_units[i].fuzzy = fixes;
-            }
-        }
-        if changed {
-            let fuzzy_ranked = s.ranked(&corrected_units, opts.category.as_deref(), limit)?;
-            // The corrected query only replaces the exact one when it finds more.
-            if fuzzy_ranked.len() > ranked.len() || ranked.is_empty() {
-                outcome.corrected = Some(
-                    corrected_units
-                        .iter()
-                        .map(|u| u.fuzzy.first().map_or(u.typed.as_str(), |(w, _)| w))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                );
-                ranked = fuzzy_ranked;
-            }
-        }
+    let mut units = run.units(query);
+    if units.is_empty() {
+        return Ok(outcome);
     }
 
-    let terms = s.highlight_terms(&units);
+    // Words no entry has are typos until shown otherwise: search for the closest real words.
+    let mut corrected = false;
+    for unit in units.iter_mut().filter(|u| !u.stop && u.named.is_none()) {
+        if run.unit_df(unit) > 0 {
+            continue;
+        }
+        let fixes = run.corrections(&unit.typed);
+        if let Some((best, _)) = fixes.first() {
+            unit.typed = best.clone();
+            let loose = text::loose_key(best);
+            unit.named = run.names_an_entry(&loose).then_some(loose);
+            unit.forms.clear();
+            for (word, weight) in &fixes {
+                let (parts, _) = run.analyze(word);
+                if !parts.is_empty() {
+                    unit.forms.push(Form {
+                        words: parts,
+                        weight: *weight,
+                    });
+                }
+            }
+            corrected = true;
+        }
+    }
+    if corrected {
+        outcome.corrected = Some(
+            units
+                .iter()
+                .map(|u| u.typed.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+
+    let searched: Vec<&str> = units.iter().map(|u| u.typed.as_str()).collect();
+    let ranked = run.ranked(&searched.join(" "), &units, opts.category.as_deref(), limit)?;
+    let terms = highlight_terms(&units);
     for (score, stored) in ranked.into_iter().take(limit) {
-        let snippet = snippet_for(&stored, &terms, &mut s.analyzer);
+        let snippet = snippet_for(&stored, &terms, &mut run.analyzer);
         outcome.hits.push(Hit {
             entry: stored,
             score,
@@ -157,12 +275,22 @@ pub fn search(guide: &Guide, query: &str, opts: &Options) -> Result<Outcome> {
         });
     }
     if outcome.hits.is_empty() {
-        outcome.suggestions = s.suggestions(query);
+        outcome.suggestions = run.suggestions(query);
     }
     Ok(outcome)
 }
 
-impl Searcher2<'_> {
+/// The stemmed words a snippet highlights.
+fn highlight_terms(units: &[Unit]) -> HashSet<String> {
+    units
+        .iter()
+        .filter(|u| !u.stop)
+        .flat_map(|u| &u.forms)
+        .flat_map(|f| f.words.iter().cloned())
+        .collect()
+}
+
+impl Run<'_> {
     /// Analyzes one piece of text into (stemmed parts, stemmed whole forms).
     fn analyze(&mut self, piece: &str) -> (Vec<String>, Vec<String>) {
         let mut parts = Vec::new();
@@ -182,34 +310,67 @@ impl Searcher2<'_> {
         (parts, alts)
     }
 
+    /// Whether some entry has this id or alias (compared loosely).
+    fn names_an_entry(&self, loose: &str) -> bool {
+        !loose.is_empty()
+            && self
+                .searcher
+                .doc_freq(&Term::from_field_text(
+                    self.guide.fields.key,
+                    &format!("l:{loose}"),
+                ))
+                .unwrap_or(0)
+                > 0
+    }
+
     fn units(&mut self, query: &str) -> Vec<Unit> {
-        let mut units: Vec<Unit> = query
-            .split_whitespace()
-            .filter_map(|typed| {
-                let (parts, alts) = self.analyze(typed);
-                if parts.is_empty() {
-                    return None;
+        let mut units: Vec<Unit> = Vec::new();
+        for typed in query.split_whitespace() {
+            let (parts, alts) = self.analyze(typed);
+            let loose = text::loose_key(typed);
+            let named = self.names_an_entry(&loose).then_some(loose);
+            if parts.is_empty() && named.is_none() {
+                continue; // punctuation that names nothing
+            }
+            let lower = typed.to_lowercase();
+            let stop = parts.len() == 1 && named.is_none() && STOP_WORDS.contains(&lower.as_str());
+            let mut forms = Vec::new();
+            if !parts.is_empty() {
+                forms.push(Form {
+                    words: parts,
+                    weight: 1.0,
+                });
+            }
+            forms.extend(alts.into_iter().map(|a| Form {
+                words: vec![a],
+                weight: 1.0,
+            }));
+            if let Some((_, synonyms)) = SYNONYMS.iter().find(|(w, _)| *w == lower) {
+                for synonym in *synonyms {
+                    let (words, _) = self.analyze(synonym);
+                    forms.push(Form {
+                        words,
+                        weight: SYNONYM_WEIGHT,
+                    });
                 }
-                let stop = parts.len() == 1 && STOP_WORDS.contains(&typed.to_lowercase().as_str());
-                Some(Unit {
-                    typed: typed.to_string(),
-                    parts,
-                    alts,
-                    fuzzy: Vec::new(),
-                    stop,
-                })
-            })
-            .collect();
+            }
+            units.push(Unit {
+                typed: typed.to_string(),
+                forms,
+                named,
+                stop,
+            });
+        }
         // A query of nothing but common words still has to match something.
         if units.iter().all(|u| u.stop) {
             for u in &mut units {
                 u.stop = false;
             }
         }
-        units
+        self.merge_compounds(units)
     }
 
-    fn doc_freq_anywhere(&self, term: &str) -> u64 {
+    fn df_anywhere(&self, term: &str) -> u64 {
         weighted_fields(self.guide)
             .iter()
             .map(|&(field, _)| {
@@ -220,22 +381,48 @@ impl Searcher2<'_> {
             .sum()
     }
 
-    /// Joins adjacent single words into one unit when their compound is a word of the guide:
-    /// "query set" also matches `QuerySet`, "post save" matches `post_save`.
+    /// How many documents the unit's typed form could match (0: no entry has the word).
+    fn unit_df(&self, unit: &Unit) -> u64 {
+        unit.forms
+            .iter()
+            .filter(|f| f.weight >= 1.0)
+            .flat_map(|f| &f.words)
+            .map(|w| self.df_anywhere(w))
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Joins adjacent units when their run-together spelling is a word of the guide: "query
+    /// set" also matches `QuerySet`, "post save" `post_save`, "StopIteration value"
+    /// `StopIteration.value`.
     fn merge_compounds(&mut self, units: Vec<Unit>) -> Vec<Unit> {
         let mut out: Vec<Unit> = Vec::with_capacity(units.len());
         for unit in units {
-            if let Some(prev) = out.last_mut() {
-                let single = |u: &Unit| u.parts.len() == 1 && u.alts.is_empty() && !u.stop;
-                if single(prev) && single(&unit) {
-                    let joined = format!("{}{}", prev.typed, unit.typed);
-                    let (compound, _) = self.analyze(&joined.to_lowercase());
-                    if compound.len() == 1 && self.doc_freq_anywhere(&compound[0]) > 0 {
-                        prev.typed = format!("{} {}", prev.typed, unit.typed);
-                        prev.parts.push(unit.parts[0].clone());
-                        prev.alts.push(compound[0].clone());
-                        continue;
-                    }
+            if let Some(prev) = out.last_mut()
+                && !prev.stop
+                && !unit.stop
+                && !prev.primary().is_empty()
+                && !unit.primary().is_empty()
+            {
+                let joined: String = format!("{}{}", prev.typed, unit.typed)
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .flat_map(char::to_lowercase)
+                    .collect();
+                let (compound, _) = self.analyze(&joined);
+                if compound.len() == 1 && self.df_anywhere(&compound[0]) > 0 {
+                    let mut words = prev.primary().to_vec();
+                    words.extend(unit.primary().iter().cloned());
+                    prev.typed = format!("{} {}", prev.typed, unit.typed);
+                    prev.forms = vec![
+                        Form { words, weight: 1.0 },
+                        Form {
+                            words: compound,
+                            weight: 1.0,
+                        },
+                    ];
+                    prev.named = None;
+                    continue;
                 }
             }
             out.push(unit);
@@ -243,20 +430,8 @@ impl Searcher2<'_> {
         out
     }
 
-    /// True when the unit matches no entry, or barely any while a close word is common: a typo.
-    fn unit_is_rare(&self, unit: &Unit) -> bool {
-        let df = unit
-            .parts
-            .iter()
-            .chain(&unit.alts)
-            .map(|t| self.doc_freq_anywhere(t))
-            .max()
-            .unwrap_or(0);
-        df == 0
-    }
-
-    /// Index words within edit distance 1 (2 for longer words) of `typed`, closest and most
-    /// common first, weighted by closeness.
+    /// Index words within edit distance 1 (2 for words of 6 letters or more) of `typed`,
+    /// closest and most common first, weighted by closeness.
     fn corrections(&self, typed: &str) -> Vec<(String, f32)> {
         let word: String = typed
             .chars()
@@ -300,67 +475,69 @@ impl Searcher2<'_> {
             .collect()
     }
 
-    /// The query for one unit in one field.
-    fn unit_in_field(&mut self, unit: &Unit, field: Field) -> Box<dyn Query> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let term = |t: &str| Term::from_field_text(field, t);
-        if unit.parts.len() == 1 {
-            clauses.push((
-                Occur::Should,
-                Box::new(TermQuery::new(
-                    term(&unit.parts[0]),
-                    IndexRecordOption::WithFreqs,
-                )),
-            ));
-        } else {
-            let terms = unit.parts.iter().map(|p| term(p)).collect();
-            clauses.push((Occur::Should, Box::new(PhraseQuery::new(terms))));
-        }
-        for alt in &unit.alts {
-            clauses.push((
-                Occur::Should,
-                Box::new(TermQuery::new(term(alt), IndexRecordOption::WithFreqs)),
-            ));
-        }
-        for (word, weight) in &unit.fuzzy {
-            let (parts, _) = self.analyze(word);
-            for p in parts {
-                let q = TermQuery::new(term(&p), IndexRecordOption::WithFreqs);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), *weight)),
-                ));
-            }
-        }
-        Box::new(BooleanQuery::new(clauses))
-    }
-
-    /// The query for one unit in any field, weighted by field.
-    fn unit_query(&mut self, unit: &Unit) -> Box<dyn Query> {
-        let clauses = weighted_fields(self.guide)
-            .into_iter()
-            .map(|(field, boost)| {
-                let q: Box<dyn Query> =
-                    Box::new(BoostQuery::new(self.unit_in_field(unit, field), boost));
+    /// The query for one unit in one field: any of its forms.
+    fn unit_in_field(&self, unit: &Unit, field: Field) -> Box<dyn Query> {
+        let clauses = unit
+            .forms
+            .iter()
+            .map(|form| {
+                let q: Box<dyn Query> = if form.words.len() == 1 {
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(field, &form.words[0]),
+                        IndexRecordOption::WithFreqs,
+                    ))
+                } else {
+                    let terms = form
+                        .words
+                        .iter()
+                        .map(|w| Term::from_field_text(field, w))
+                        .collect();
+                    Box::new(PhraseQuery::new(terms))
+                };
+                let q: Box<dyn Query> = Box::new(BoostQuery::new(q, form.weight));
                 (Occur::Should, q)
             })
             .collect();
         Box::new(BooleanQuery::new(clauses))
     }
 
-    /// Extra score for query words that stand together: the whole query as a phrase in the
-    /// title, and each adjacent pair near each other (slop 2) in title, summary and body.
+    /// The query for one unit in any field, weighted by field, plus its name if it names an
+    /// entry.
+    fn unit_query(&self, unit: &Unit) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !unit.forms.is_empty() {
+            for (field, boost) in weighted_fields(self.guide) {
+                let q: Box<dyn Query> =
+                    Box::new(BoostQuery::new(self.unit_in_field(unit, field), boost));
+                clauses.push((Occur::Should, q));
+            }
+        }
+        if let Some(named) = &unit.named {
+            clauses.push((Occur::Should, self.named_query(named, UNIT_NAMED_BOOST)));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn named_query(&self, loose: &str, boost: f32) -> Box<dyn Query> {
+        Box::new(BoostQuery::new(
+            Box::new(TermQuery::new(
+                Term::from_field_text(self.guide.fields.key, &format!("l:{loose}")),
+                IndexRecordOption::Basic,
+            )),
+            boost,
+        ))
+    }
+
+    /// Extra score for query words that stand together: each adjacent pair near each other
+    /// (slop 2) in title, summary and body.
     fn proximity(&self, units: &[Unit]) -> Vec<(Occur, Box<dyn Query>)> {
         let f = self.guide.fields;
         let words: Vec<&String> = units
             .iter()
             .filter(|u| !u.stop)
-            .flat_map(|u| &u.parts)
+            .flat_map(|u| u.primary())
             .collect();
         let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if words.len() < 2 {
-            return out;
-        }
         for (field, boost) in [(f.title, 2.0), (f.summary, 1.0), (f.body, 1.0)] {
             for pair in words.windows(2) {
                 let terms = vec![
@@ -377,53 +554,43 @@ impl Searcher2<'_> {
     /// Entries with every (non-stop) unit first, by score; then, if there is room, entries
     /// with most units, by how many they have and then by score.
     fn ranked(
-        &mut self,
+        &self,
+        query: &str,
         units: &[Unit],
         category: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(f32, Stored)>> {
         let unit_queries: Vec<Box<dyn Query>> = units.iter().map(|u| self.unit_query(u)).collect();
-        let proximity = self.proximity(units);
-        let category_clause = || -> Option<(Occur, Box<dyn Query>)> {
-            category.map(|c| {
-                let q: Box<dyn Query> = Box::new(TermQuery::new(
-                    Term::from_field_text(self.guide.fields.category, c),
-                    IndexRecordOption::Basic,
-                ));
-                (Occur::Must, q)
-            })
+        let mut extras = self.proximity(units);
+        // The whole query naming an entry (its id or an alias, loosely) lifts that entry.
+        extras.push((
+            Occur::Should,
+            self.named_query(&text::loose_key(query), NAMED_BOOST),
+        ));
+        if let Some(c) = category {
+            let q: Box<dyn Query> = Box::new(TermQuery::new(
+                Term::from_field_text(self.guide.fields.category, c),
+                IndexRecordOption::Basic,
+            ));
+            extras.push((Occur::Must, q));
+        }
+        let with_extras = |mut clauses: Vec<(Occur, Box<dyn Query>)>| {
+            clauses.extend(extras.iter().map(|(o, q)| (*o, q.box_clone())));
+            BooleanQuery::new(clauses)
         };
 
-        // The whole query naming an entry (its id or an alias, loosely) lifts that entry.
-        let typed: String = units
-            .iter()
-            .map(|u| u.typed.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let named: Box<dyn Query> = Box::new(BoostQuery::new(
-            Box::new(TermQuery::new(
-                Term::from_field_text(
-                    self.guide.fields.key,
-                    &format!("l:{}", text::loose_key(&typed)),
-                ),
-                IndexRecordOption::Basic,
-            )),
-            NAMED_BOOST,
-        ));
-        let mut all: Vec<(Occur, Box<dyn Query>)> = units
-            .iter()
-            .zip(&unit_queries)
-            .map(|(u, q)| {
-                (
-                    if u.stop { Occur::Should } else { Occur::Must },
-                    q.box_clone(),
-                )
-            })
-            .collect();
-        all.extend(proximity.iter().map(|(o, q)| (*o, q.box_clone())));
-        all.push((Occur::Should, named.box_clone()));
-        all.extend(category_clause());
-        let strict = BooleanQuery::new(all);
+        let strict = with_extras(
+            units
+                .iter()
+                .zip(&unit_queries)
+                .map(|(u, q)| {
+                    (
+                        if u.stop { Occur::Should } else { Occur::Must },
+                        q.box_clone(),
+                    )
+                })
+                .collect(),
+        );
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for (score, addr) in self.guide.top(&self.searcher, &strict, limit)? {
@@ -440,12 +607,14 @@ impl Searcher2<'_> {
             .iter()
             .map(|q| (Occur::Should, q.box_clone()))
             .collect();
-        any.extend(proximity.iter().map(|(o, q)| (*o, q.box_clone())));
-        any.push((Occur::Should, named));
-        if let Some(c) = category_clause() {
-            any.push(c);
+        if category.is_some() {
+            // With only the category clause required, at least one unit must still match.
+            any = vec![(
+                Occur::Must,
+                Box::new(BooleanQuery::new(any)) as Box<dyn Query>,
+            )];
         }
-        let loose = BooleanQuery::new(any);
+        let loose = with_extras(any);
         let candidates = self
             .guide
             .top(&self.searcher, &loose, (limit * 3).max(30))?;
@@ -485,21 +654,7 @@ impl Searcher2<'_> {
         }
     }
 
-    /// The stemmed words a snippet highlights.
-    fn highlight_terms(&mut self, units: &[Unit]) -> HashSet<String> {
-        let mut out = HashSet::new();
-        for unit in units.iter().filter(|u| !u.stop) {
-            out.extend(unit.parts.iter().cloned());
-            out.extend(unit.alts.iter().cloned());
-            for (w, _) in &unit.fuzzy {
-                let (parts, _) = self.analyze(w);
-                out.extend(parts);
-            }
-        }
-        out
-    }
-
-    /// Titles and index words close to the query, for "did you mean".
+    /// Index words and entry ids close to the query, for "did you mean".
     fn suggestions(&self, query: &str) -> Vec<String> {
         let mut out = Vec::new();
         for typed in query.split_whitespace() {
