@@ -131,6 +131,15 @@ pub struct Report {
 
 /// Runs every example of `entries` with `python`, several at a time.
 pub fn run_all(entries: &[Entry], python: &Path, timeout: Duration) -> Result<Report> {
+    // Examples run in their own folders: a relative interpreter path must not move with them.
+    let absolute;
+    let python = if python.components().count() > 1 {
+        absolute = std::path::absolute(python)
+            .with_context(|| format!("cannot resolve {}", python.display()))?;
+        absolute.as_path()
+    } else {
+        python
+    };
     check_python(python)?;
     let mut report = Report::default();
     let mut jobs = Vec::new();

@@ -108,3 +108,33 @@ fn more_than_one_skipped_block_is_a_problem() {
         run.stdout
     );
 }
+
+#[test]
+fn a_relative_interpreter_path_is_resolved_before_examples_change_folder() {
+    let env = Env::new();
+    env.write(
+        "kb/notes/x.md",
+        &entry("x", "notes", "X", "```python\nprint(1)\n```\n"),
+    );
+    let python = String::from_utf8(
+        std::process::Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(python.trim(), env.path("py")).unwrap();
+    // Run from the temporary root, naming the interpreter relative to it.
+    let run = env
+        .command(&["check", "--exec", "--python", "./py", "kb"])
+        .current_dir(env.path(""))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
