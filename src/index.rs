@@ -13,28 +13,32 @@
 use std::fs::{self, File};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::thread;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use tantivy::collector::{DocSetCollector, TopDocs};
-use tantivy::directory::MmapDirectory;
+use tantivy::directory::{Directory, MmapDirectory};
 use tantivy::query::{AllQuery, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::tokenizer::{Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::kb::{BUILTIN_FINGERPRINT, Entry, Origin};
 use crate::text;
+use crate::vocab::Vocab;
 
 /// Bump when the schema or the analysis changes: old indexes are then rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 3;
+
+/// The vocabulary file in each index folder (see `vocab.rs`).
+const VOCAB_FILE: &str = "vocab.txt";
 
 /// The analyzer for searchable text: code-aware words, English stems.
 pub const STEMMED: &str = "pyguide";
-/// The same words unstemmed, for "did you mean" suggestions built from real words.
-pub const RAW: &str = "pyguide_raw";
 
 /// The fields of the schema.
 #[derive(Clone, Copy)]
@@ -50,7 +54,6 @@ pub struct Fields {
     /// The words of the id and the category, searchable.
     pub meta: Field,
     pub body: Field,
-    pub vocab: Field,
     pub origin: Field,
 }
 
@@ -74,16 +77,25 @@ fn schema() -> (Schema, Fields) {
         category: b.add_text_field("category", STRING | STORED),
         meta: b.add_text_field("meta", searchable.clone()),
         body: b.add_text_field("body", searchable),
-        vocab: b.add_text_field("vocab", text(RAW, IndexRecordOption::WithFreqs)),
         origin: b.add_text_field("origin", STORED),
     };
     (b.build(), fields)
 }
 
-/// The word splitter of `text.rs` as a tantivy tokenizer.
+/// The word splitter of `text.rs` as a tantivy tokenizer, stemming when asked.
 #[derive(Clone, Default)]
 pub struct CodeTokenizer {
     tokens: Vec<Token>,
+    stems: Option<text::Stems>,
+}
+
+impl CodeTokenizer {
+    pub fn stemming() -> CodeTokenizer {
+        CodeTokenizer {
+            tokens: Vec::new(),
+            stems: Some(text::Stems::default()),
+        }
+    }
 }
 
 pub struct CodeTokenStream<'a> {
@@ -95,18 +107,30 @@ impl Tokenizer for CodeTokenizer {
     type TokenStream<'a> = CodeTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> CodeTokenStream<'a> {
-        self.tokens.clear();
+        // Tokens (and their strings) are reused from one document to the next.
+        let mut len = 0;
+        let tokens = &mut self.tokens;
+        let stems = &mut self.stems;
         text::split_words(text, |w| {
-            self.tokens.push(Token {
-                offset_from: w.from,
-                offset_to: w.to,
-                position: w.position,
-                text: w.text,
-                position_length: 1,
-            })
+            if len == tokens.len() {
+                tokens.push(Token::default());
+            }
+            let token = &mut tokens[len];
+            token.offset_from = w.from;
+            token.offset_to = w.to;
+            token.position = w.position;
+            token.position_length = 1;
+            match stems {
+                Some(stems) => stems.stem_into(w.text, &mut token.text),
+                None => {
+                    token.text.clear();
+                    token.text.push_str(w.text);
+                }
+            }
+            len += 1;
         });
         CodeTokenStream {
-            tokens: &mut self.tokens,
+            tokens: &mut self.tokens[..len],
             next: 0,
         }
     }
@@ -128,16 +152,11 @@ impl TokenStream for CodeTokenStream<'_> {
 }
 
 pub fn stemmed_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(CodeTokenizer::default())
-        .filter(Stemmer::default())
-        .build()
+    TextAnalyzer::from(CodeTokenizer::stemming())
 }
 
 fn register_analyzers(index: &Index) {
     index.tokenizers().register(STEMMED, stemmed_analyzer());
-    index
-        .tokenizers()
-        .register(RAW, TextAnalyzer::from(CodeTokenizer::default()));
 }
 
 /// What the index keeps of an entry for listing and result lines.
@@ -152,6 +171,8 @@ pub struct Stored {
 
 /// An open index, ready to search.
 pub struct Guide {
+    /// The guide's words for typo repair, read on first use.
+    vocab: OnceLock<Vocab>,
     /// Kept alive with the reader (it owns the directory and the analyzers).
     _index: Index,
     pub reader: IndexReader,
@@ -164,6 +185,15 @@ pub struct Guide {
 #[derive(Debug, Default)]
 pub struct Built {
     pub entries: usize,
+}
+
+/// An index ready to search, and how it came to be.
+pub struct Opened {
+    pub guide: Guide,
+    /// Set when it was built just now.
+    pub built: Option<Built>,
+    /// Why a freshly built index could not be kept in the cache folder.
+    pub unsaved: Option<anyhow::Error>,
 }
 
 /// A stamp of everything the index depends on: the schema, the built-in guide, and each user
@@ -189,59 +219,91 @@ pub fn fingerprint(user_files: &[PathBuf]) -> String {
 
 impl Guide {
     /// Opens the live index if its fingerprint matches; otherwise builds one (with `entries`,
-    /// called only then) and swaps it in. Returns what was built, if anything.
-    pub fn ensure<F>(
-        cache_dir: &Path,
-        fingerprint: &str,
-        entries: F,
-    ) -> Result<(Guide, Option<Built>)>
+    /// called only then), saves it and swaps it in.
+    pub fn ensure<F>(cache_dir: &Path, fingerprint: &str, entries: F) -> Result<Opened>
     where
         F: FnOnce() -> Vec<Entry>,
     {
         if let Some(guide) = Guide::open_current(cache_dir, fingerprint) {
-            return Ok((guide, None));
+            return Ok(Opened {
+                guide,
+                built: None,
+                unsaved: None,
+            });
         }
-        Guide::build_locked(cache_dir, fingerprint, entries, false)
+        Guide::build(cache_dir, fingerprint, entries, false)
     }
 
     /// Builds a fresh index now, whatever the fingerprint of the live one.
-    pub fn rebuild<F>(cache_dir: &Path, fingerprint: &str, entries: F) -> Result<(Guide, Built)>
+    pub fn rebuild<F>(cache_dir: &Path, fingerprint: &str, entries: F) -> Result<Opened>
     where
         F: FnOnce() -> Vec<Entry>,
     {
-        let (guide, built) = Guide::build_locked(cache_dir, fingerprint, entries, true)?;
-        Ok((guide, built.unwrap_or_default()))
+        Guide::build(cache_dir, fingerprint, entries, true)
     }
 
-    /// An index in memory, for when the cache folder cannot be written.
-    pub fn in_memory(entries: &[Entry]) -> Result<Guide> {
+    /// Builds in memory, then saves into a fresh `gen-*` folder and points `current` at it,
+    /// all under the build lock. If the cache folder cannot be written, the index built in
+    /// memory still answers (and `unsaved` says why it was not kept).
+    fn build<F>(cache_dir: &Path, fingerprint: &str, entries: F, force: bool) -> Result<Opened>
+    where
+        F: FnOnce() -> Vec<Entry>,
+    {
+        let lock = match lock_cache(cache_dir) {
+            Ok(lock) => lock,
+            Err(err) => {
+                let entries = entries();
+                let guide = Guide::from_entries(&entries, fingerprint)?;
+                return Ok(Opened {
+                    guide,
+                    built: Some(Built {
+                        entries: entries.len(),
+                    }),
+                    unsaved: Some(err),
+                });
+            }
+        };
+        // Another process may have built it while this one waited for the lock.
+        if !force && let Some(guide) = Guide::open_current(cache_dir, fingerprint) {
+            return Ok(Opened {
+                guide,
+                built: None,
+                unsaved: None,
+            });
+        }
+        let entries = entries();
+        let mut guide = Guide::from_entries(&entries, fingerprint)?;
+        let built = Some(Built {
+            entries: entries.len(),
+        });
+        let unsaved = guide.save(cache_dir, fingerprint).err();
+        drop(lock);
+        Ok(Opened {
+            guide,
+            built,
+            unsaved,
+        })
+    }
+
+    /// An index of these entries, in memory, with its vocabulary (built on another thread).
+    pub fn from_entries(entries: &[Entry], fingerprint: &str) -> Result<Guide> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         register_analyzers(&index);
-        write_entries(&index, fields, entries, "")?;
-        Guide::from_index(index, fields, None)
+        let vocab = thread::scope(|scope| {
+            let vocab = scope.spawn(|| Vocab::from_entries(entries));
+            write_entries(&index, fields, entries, fingerprint)?;
+            anyhow::Ok(vocab.join().unwrap_or_default())
+        })?;
+        let guide = Guide::from_index(index, fields, None)?;
+        let _ = guide.vocab.set(vocab);
+        Ok(guide)
     }
 
-    fn build_locked<F>(
-        cache_dir: &Path,
-        fingerprint: &str,
-        entries: F,
-        force: bool,
-    ) -> Result<(Guide, Option<Built>)>
-    where
-        F: FnOnce() -> Vec<Entry>,
-    {
-        fs::create_dir_all(cache_dir)
-            .with_context(|| format!("cannot create the cache folder {}", cache_dir.display()))?;
-        let lock = File::create(cache_dir.join("build.lock"))
-            .with_context(|| format!("cannot write to the cache folder {}", cache_dir.display()))?;
-        lock.lock()
-            .with_context(|| format!("cannot lock {}", cache_dir.join("build.lock").display()))?;
-        // Another process may have built it while this one waited for the lock.
-        if !force && let Some(guide) = Guide::open_current(cache_dir, fingerprint) {
-            return Ok((guide, None));
-        }
-        let entries = entries();
+    /// Copies the in-memory index into a new generation folder and makes it the live one.
+    /// Plain writes, no fsync: the index is a cache, and a torn copy fails to open and is
+    /// rebuilt.
+    fn save(&mut self, cache_dir: &Path, fingerprint: &str) -> Result<()> {
         let gen_name = format!(
             "gen-{fingerprint}-{}-{}",
             std::process::id(),
@@ -250,26 +312,34 @@ impl Guide {
                 .map_or(0, |d| d.subsec_nanos())
         );
         let gen_dir = cache_dir.join(&gen_name);
-        let result = build_in(&gen_dir, &entries, fingerprint);
-        let guide = match result {
-            Ok(guide) => guide,
-            Err(err) => {
-                let _ = fs::remove_dir_all(&gen_dir);
-                return Err(err);
+        let written = (|| -> Result<()> {
+            fs::create_dir(&gen_dir)
+                .with_context(|| format!("cannot create {}", gen_dir.display()))?;
+            let directory = self._index.directory();
+            let mut files = directory.list_managed_files();
+            files.insert(PathBuf::from("meta.json"));
+            files.insert(PathBuf::from(".managed.json"));
+            for file in files {
+                let bytes = directory
+                    .atomic_read(&file)
+                    .with_context(|| format!("cannot read {} of the new index", file.display()))?;
+                let path = gen_dir.join(&file);
+                fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
             }
-        };
-        let pointer_tmp = cache_dir.join(format!("current.tmp-{}", std::process::id()));
-        fs::write(&pointer_tmp, &gen_name)
-            .and_then(|()| fs::rename(&pointer_tmp, cache_dir.join("current")))
-            .with_context(|| format!("cannot update {}", cache_dir.join("current").display()))?;
+            self.vocab().save(&gen_dir.join(VOCAB_FILE))?;
+            let pointer_tmp = cache_dir.join(format!("current.tmp-{}", std::process::id()));
+            fs::write(&pointer_tmp, &gen_name)
+                .and_then(|()| fs::rename(&pointer_tmp, cache_dir.join("current")))
+                .with_context(|| format!("cannot update {}", cache_dir.join("current").display()))
+        })();
+        if let Err(err) = written {
+            let _ = fs::remove_dir_all(&gen_dir);
+            return Err(err);
+        }
         remove_old_generations(cache_dir, &gen_name);
-        drop(lock);
-        Ok((
-            guide,
-            Some(Built {
-                entries: entries.len(),
-            }),
-        ))
+        self.dir = Some(gen_dir);
+        Ok(())
     }
 
     /// The live index, if there is one, it opens, and it was built from this fingerprint.
@@ -301,10 +371,22 @@ impl Guide {
             .try_into()
             .context("cannot open the index for reading")?;
         Ok(Guide {
+            vocab: OnceLock::new(),
             _index: index,
             reader,
             fields,
             dir,
+        })
+    }
+
+    /// The vocabulary kept with the index (empty if it cannot be read: it only feeds
+    /// suggestions).
+    pub fn vocab(&self) -> &Vocab {
+        self.vocab.get_or_init(|| {
+            self.dir
+                .as_ref()
+                .and_then(|d| Vocab::load(&d.join(VOCAB_FILE)).ok())
+                .unwrap_or_default()
         })
     }
 
@@ -379,19 +461,22 @@ impl Guide {
     }
 }
 
-/// Builds a complete index in `dir` (which must not exist yet).
-fn build_in(dir: &Path, entries: &[Entry], fingerprint: &str) -> Result<Guide> {
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let (schema, fields) = schema();
-    let index = Index::create_in_dir(dir, schema)
-        .with_context(|| format!("cannot create an index in {}", dir.display()))?;
-    register_analyzers(&index);
-    write_entries(&index, fields, entries, fingerprint)?;
-    Guide::from_index(index, fields, Some(dir.to_path_buf()))
+/// Creates the cache folder and takes its build lock (released when dropped). Locks held by
+/// a process that died are released by the system, so a stale lock file is harmless.
+fn lock_cache(cache_dir: &Path) -> Result<File> {
+    fs::create_dir_all(cache_dir)
+        .with_context(|| format!("cannot create the cache folder {}", cache_dir.display()))?;
+    let path = cache_dir.join("build.lock");
+    let lock = File::create(&path)
+        .with_context(|| format!("cannot write to the cache folder {}", cache_dir.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock {}", path.display()))?;
+    Ok(lock)
 }
 
 fn write_entries(index: &Index, f: Fields, entries: &[Entry], fingerprint: &str) -> Result<()> {
-    let threads = if entries.len() > 5_000 {
+    // Small guides index faster on one thread than the start-up of more would save.
+    let threads = if entries.len() >= 16 {
         std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
     } else {
         1
@@ -430,12 +515,6 @@ fn document(f: Fields, e: &Entry) -> TantivyDocument {
     doc.add_text(f.category, &e.category);
     doc.add_text(f.meta, format!("{} {}", e.id, e.category));
     let plain = text::plain_text(&e.body);
-    for value in [&e.id, &e.title, &e.summary, &plain] {
-        doc.add_text(f.vocab, value);
-    }
-    for value in e.aliases.iter().chain(&e.tags) {
-        doc.add_text(f.vocab, value);
-    }
     doc.add_text(f.body, plain);
     doc.add_text(f.origin, e.origin.to_key());
     doc

@@ -13,6 +13,7 @@ mod render;
 mod search;
 mod term;
 mod text;
+mod vocab;
 
 use std::collections::HashSet;
 use std::io::{self, Write};
@@ -138,15 +139,19 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Index => {
             let (files, scan_problems) = user_files(&paths);
             let fingerprint = index::fingerprint(&files);
-            let (guide, built) = Guide::rebuild(&paths.cache_dir, &fingerprint, || {
+            let opened = Guide::rebuild(&paths.cache_dir, &fingerprint, || {
                 load_entries(&files, scan_problems)
             })?;
-            let where_ = match guide.dir {
-                Some(_) => paths.cache_dir.display().to_string(),
-                None => "memory".into(),
-            };
+            if let Some(err) = opened.unsaved {
+                return Err(err.context("the index was built but could not be saved"));
+            }
+            let count = opened.built.map_or(0, |b| b.entries);
             let mut out = io::stdout().lock();
-            writeln!(out, "indexed {} entries into {where_}", built.entries)?;
+            writeln!(
+                out,
+                "indexed {count} entries into {}",
+                paths.cache_dir.display()
+            )?;
             Ok(true)
         }
         Command::Check {
@@ -231,25 +236,15 @@ fn open_guide(paths: &Paths) -> Result<Guide> {
     }
     let (files, scan_problems) = user_files(paths);
     let fingerprint = index::fingerprint(&files);
-    let mut loaded = None;
-    let result = Guide::ensure(&paths.cache_dir, &fingerprint, || {
-        let entries = load_entries(&files, scan_problems.clone());
-        loaded = Some(entries.clone());
-        entries
-    });
-    match result {
-        Ok((guide, _)) => Ok(guide),
-        Err(err) => {
-            warn(&format!(
-                "warning: {err:#}; searching without a saved index"
-            ));
-            let entries = match loaded {
-                Some(entries) => entries,
-                None => load_entries(&files, scan_problems),
-            };
-            Guide::in_memory(&entries)
-        }
+    let opened = Guide::ensure(&paths.cache_dir, &fingerprint, || {
+        load_entries(&files, scan_problems)
+    })?;
+    if let Some(err) = opened.unsaved {
+        warn(&format!(
+            "warning: {err:#}; searching without a saved index"
+        ));
     }
+    Ok(opened.guide)
 }
 
 /// `show`'s lookup: id, then alias, then the loose name, then the best search hit.

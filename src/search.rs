@@ -10,12 +10,12 @@
 //!
 //! Together with `index.rs`, the only user of tantivy.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Range;
 
 use anyhow::Result;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -266,8 +266,9 @@ pub fn search(guide: &Guide, query: &str, opts: &Options) -> Result<Outcome> {
     let searched: Vec<&str> = units.iter().map(|u| u.typed.as_str()).collect();
     let ranked = run.ranked(&searched.join(" "), &units, opts.category.as_deref(), limit)?;
     let terms = highlight_terms(&units);
+    let mut stems = text::Stems::default();
     for (score, stored) in ranked.into_iter().take(limit) {
-        let snippet = snippet_for(&stored, &terms, &mut run.analyzer);
+        let snippet = snippet_for(&stored, &terms, &mut stems);
         outcome.hits.push(Hit {
             entry: stored,
             score,
@@ -430,7 +431,7 @@ impl Run<'_> {
         out
     }
 
-    /// Index words within edit distance 1 (2 for words of 6 letters or more) of `typed`,
+    /// Guide words within edit distance 1 (2 for words of 6 letters or more) of `typed`,
     /// closest and most common first, weighted by closeness.
     fn corrections(&self, typed: &str) -> Vec<(String, f32)> {
         let word: String = typed
@@ -442,36 +443,12 @@ impl Run<'_> {
         if !(3..=text::MAX_WORD_LEN).contains(&len) {
             return Vec::new();
         }
-        let max_distance: u8 = if len >= 6 { 2 } else { 1 };
-        let vocab = self.guide.fields.vocab;
-        let query = FuzzyTermQuery::new(Term::from_field_text(vocab, &word), max_distance, true);
-        let Ok(automaton) = query.automaton() else {
-            return Vec::new();
-        };
-        let mut found: HashMap<String, u64> = HashMap::new();
-        for segment in self.searcher.segment_readers() {
-            let Ok(inverted) = segment.inverted_index(vocab) else {
-                continue;
-            };
-            let Ok(mut stream) = inverted.terms().search(&automaton).into_stream() else {
-                continue;
-            };
-            while stream.advance() {
-                if let Ok(w) = std::str::from_utf8(stream.key()) {
-                    *found.entry(w.to_string()).or_default() += u64::from(stream.value().doc_freq);
-                }
-            }
-        }
-        let mut ranked: Vec<(usize, u64, String)> = found
+        let max_distance = if len >= 6 { 2 } else { 1 };
+        self.guide
+            .vocab()
+            .closest(&word, max_distance, 4)
             .into_iter()
-            .filter(|(w, _)| *w != word)
-            .map(|(w, df)| (edit_distance(&word, &w), df, w))
-            .collect();
-        ranked.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-        ranked.truncate(4);
-        ranked
-            .into_iter()
-            .map(|(d, _, w)| (w, 1.0 / (1.0 + d as f32)))
+            .map(|(w, d)| (w, 1.0 / (1.0 + d as f32)))
             .collect()
     }
 
@@ -669,7 +646,12 @@ impl Run<'_> {
         if let Ok(all) = self.guide.all() {
             let mut close: Vec<(usize, String)> = all
                 .into_iter()
-                .map(|s| (edit_distance(&key, &text::loose_key(&s.id)), s.id))
+                .map(|s| {
+                    (
+                        crate::vocab::edit_distance(&key, &text::loose_key(&s.id)),
+                        s.id,
+                    )
+                })
                 .filter(|(d, id)| *d <= 2.max(id.len() / 4))
                 .collect();
             close.sort();
@@ -684,16 +666,16 @@ impl Run<'_> {
 }
 
 /// The best passage of the entry's text: the window holding the most distinct query words.
-fn snippet_for(stored: &Stored, terms: &HashSet<String>, analyzer: &mut TextAnalyzer) -> Snippet {
+fn snippet_for(stored: &Stored, terms: &HashSet<String>, stems: &mut text::Stems) -> Snippet {
     let Ok(text) = stored.origin.read() else {
         return Snippet::default();
     };
     let Ok(entry) = Entry::parse(stored.origin.clone(), &text) else {
         return Snippet::default();
     };
-    let prose = best_passage(&text::prose_text(&entry.body), terms, analyzer, 160);
+    let prose = best_passage(&text::prose_text(&entry.body), terms, stems, 160);
     if prose.highlights.is_empty() {
-        let with_code = best_passage(&text::plain_text(&entry.body), terms, analyzer, 160);
+        let with_code = best_passage(&text::plain_text(&entry.body), terms, stems, 160);
         if !with_code.highlights.is_empty() {
             return with_code;
         }
@@ -704,16 +686,23 @@ fn snippet_for(stored: &Stored, terms: &HashSet<String>, analyzer: &mut TextAnal
 fn best_passage(
     plain: &str,
     terms: &HashSet<String>,
-    analyzer: &mut TextAnalyzer,
+    stems: &mut text::Stems,
     width: usize,
 ) -> Snippet {
+    // Stemming every word of every hit costs more than the search itself. A stem keeps at
+    // least the word's first two letters (lazy -> lazi, querysets -> queryset), so only words
+    // that start like a query term are stemmed and compared.
+    let heads: HashSet<&str> = terms.iter().map(|t| head(t)).collect();
     let mut matches: Vec<(Range<usize>, String)> = Vec::new();
-    let mut stream = analyzer.token_stream(plain);
-    while let Some(tok) = stream.next() {
-        if terms.contains(&tok.text) {
-            matches.push((tok.offset_from..tok.offset_to, tok.text.clone()));
+    text::split_words(plain, |w| {
+        if !heads.contains(head(w.text)) {
+            return;
         }
-    }
+        let stem = stems.stem(w.text);
+        if terms.contains(&stem) {
+            matches.push((w.from..w.to, stem));
+        }
+    });
     // Slide a window over the matches; keep the one with the most distinct words, then most.
     let mut best = (0usize, 0usize, 0usize); // (distinct, count, first match index)
     for i in 0..matches.len() {
@@ -786,29 +775,10 @@ fn best_passage(
     }
 }
 
-/// Damerau-Levenshtein distance (adjacent transpositions count as one edit), by characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
+/// The first two characters of a word, the part stemming never changes.
+fn head(word: &str) -> &str {
+    let end = word.char_indices().nth(2).map_or(word.len(), |(i, _)| i);
+    &word[..end]
 }
 
 #[cfg(test)]
@@ -816,24 +786,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn edit_distance_counts_transpositions_once() {
-        assert_eq!(edit_distance("decoratr", "decorator"), 1);
-        assert_eq!(edit_distance("pydnatic", "pydantic"), 1);
-        assert_eq!(edit_distance("midleware", "middleware"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
-    }
-
-    #[test]
     fn best_passage_prefers_the_window_with_most_distinct_words() {
-        let mut analyzer = stemmed_analyzer();
+        let mut stems = text::Stems::default();
         let plain = format!(
             "{} lazy here. {} lazy queryset together.",
             "x ".repeat(200),
             "y ".repeat(200)
         );
         let terms: HashSet<String> = ["lazi".to_string(), "queryset".to_string()].into();
-        let s = best_passage(&plain, &terms, &mut analyzer, 80);
+        let s = best_passage(&plain, &terms, &mut stems, 80);
         assert!(s.text.contains("lazy queryset together"), "{}", s.text);
         let marked: Vec<&str> = s.highlights.iter().map(|r| &s.text[r.clone()]).collect();
         assert!(
@@ -844,8 +805,8 @@ mod tests {
 
     #[test]
     fn best_passage_without_matches_starts_at_the_beginning() {
-        let mut analyzer = stemmed_analyzer();
-        let s = best_passage("alpha beta gamma", &HashSet::new(), &mut analyzer, 80);
+        let mut stems = text::Stems::default();
+        let s = best_passage("alpha beta gamma", &HashSet::new(), &mut stems, 80);
         assert_eq!(s.text, "alpha beta gamma");
         assert!(s.highlights.is_empty());
     }

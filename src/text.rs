@@ -8,15 +8,17 @@
 //! `functools.wraps`), which rewards a query that names the identifier exactly.
 //! Nothing here knows about tantivy; `index.rs` adapts it and adds stemming.
 
+use rustc_hash::FxHashMap;
+
 /// Longest word kept, in bytes. Longer runs are noise (hashes, base64) and would bloat the
 /// term dictionary; a pasted 10,000-character query word is dropped the same way.
 pub const MAX_WORD_LEN: usize = 40;
 
-/// One word produced by [`split_words`].
+/// One word produced by [`split_words`]; its text is only valid during the call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
+pub struct Word<'a> {
     /// Lowercased text.
-    pub text: String,
+    pub text: &'a str,
     /// Byte range in the input.
     pub from: usize,
     pub to: usize,
@@ -28,8 +30,10 @@ fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// Calls `sink` for every word of `text`, in order.
-pub fn split_words(text: &str, mut sink: impl FnMut(Word)) {
+/// Calls `sink` for every word of `text`, in order. This runs over every entry at index time
+/// and over every hit for snippets, so it reuses its buffers and borrows where it can.
+pub fn split_words(text: &str, mut sink: impl FnMut(&Word<'_>)) {
+    let mut scratch = Scratch::default();
     let mut position = 0;
     let mut iter = text.char_indices().peekable();
     while let Some((start, c)) = iter.next() {
@@ -48,56 +52,94 @@ pub fn split_words(text: &str, mut sink: impl FnMut(Word)) {
                 break;
             }
         }
-        emit_run(text, start, end, &mut position, &mut sink);
+        let run = &text[start..end];
+        // Most prose is plain lowercase words: one part, nothing to copy.
+        if run
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
+            if run.len() <= MAX_WORD_LEN {
+                sink(&Word {
+                    text: run,
+                    from: start,
+                    to: end,
+                    position,
+                });
+            }
+            position += 1;
+            continue;
+        }
+        scratch.emit_run(run, start, &mut position, &mut sink);
     }
 }
 
-/// Emits the parts of one run, then its compound and exact forms where they add something.
-fn emit_run(
-    text: &str,
-    start: usize,
-    end: usize,
-    position: &mut usize,
-    sink: &mut impl FnMut(Word),
-) {
-    let run = &text[start..end];
-    let parts = run_parts(run);
-    if parts.is_empty() {
-        return;
+/// Buffers reused from one identifier run to the next.
+#[derive(Default)]
+struct Scratch {
+    parts: Vec<(usize, usize)>,
+    word: String,
+    compound: String,
+    exact: String,
+}
+
+fn push_lowercase(buf: &mut String, s: &str) {
+    if s.is_ascii() {
+        buf.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        buf.extend(s.chars().flat_map(char::to_lowercase));
     }
-    let first = *position;
-    for &(from, to) in &parts {
-        let word = run[from..to].to_lowercase();
-        if word.len() <= MAX_WORD_LEN {
-            sink(Word {
-                text: word,
-                from: start + from,
-                to: start + to,
-                position: *position,
-            });
+}
+
+impl Scratch {
+    /// Emits the parts of one run, then its compound and exact forms where they add something.
+    fn emit_run(
+        &mut self,
+        run: &str,
+        start: usize,
+        position: &mut usize,
+        sink: &mut impl FnMut(&Word<'_>),
+    ) {
+        run_parts(run, &mut self.parts);
+        if self.parts.is_empty() {
+            return;
         }
-        *position += 1;
-    }
-    let compound: String = run
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    let exact = run.to_lowercase();
-    let single_part = parts.len() == 1 && run[parts[0].0..parts[0].1].len() == run.len();
-    if single_part {
-        return;
-    }
-    let exact = (exact != compound).then_some(exact);
-    for form in std::iter::once(compound).chain(exact) {
-        let is_part = parts.len() == 1 && run[parts[0].0..parts[0].1].eq_ignore_ascii_case(&form);
-        if form.len() <= MAX_WORD_LEN && !form.is_empty() && !is_part {
-            sink(Word {
-                text: form,
-                from: start,
-                to: end,
-                position: first,
-            });
+        let first = *position;
+        for &(from, to) in &self.parts {
+            self.word.clear();
+            push_lowercase(&mut self.word, &run[from..to]);
+            if self.word.len() <= MAX_WORD_LEN {
+                sink(&Word {
+                    text: &self.word,
+                    from: start + from,
+                    to: start + to,
+                    position: *position,
+                });
+            }
+            *position += 1;
+        }
+        if self.parts.len() == 1 && self.parts[0] == (0, run.len()) {
+            return;
+        }
+        self.compound.clear();
+        for c in run.chars().filter(|c| c.is_alphanumeric()) {
+            self.compound.extend(c.to_lowercase());
+        }
+        self.exact.clear();
+        push_lowercase(&mut self.exact, run);
+        let end = start + run.len();
+        let single = (self.parts.len() == 1).then(|| &run[self.parts[0].0..self.parts[0].1]);
+        for (k, form) in [&self.compound, &self.exact].into_iter().enumerate() {
+            let repeats_compound = k == 1 && self.exact == self.compound;
+            let repeats_part = single.is_some_and(|p| p.eq_ignore_ascii_case(form));
+            if form.len() <= MAX_WORD_LEN && !form.is_empty() && !repeats_part && !repeats_compound
+            {
+                sink(&Word {
+                    text: form,
+                    from: start,
+                    to: end,
+                    position: first,
+                });
+            }
         }
     }
 }
@@ -105,35 +147,79 @@ fn emit_run(
 /// Byte ranges of the parts of an identifier run: split at `_` and `.`, and at case changes
 /// (`QuerySet` -> Query|Set, `HTTPAdapter` -> HTTP|Adapter). Digits stay with what precedes
 /// them (`urllib3`, `utf8`).
-fn run_parts(run: &str) -> Vec<(usize, usize)> {
-    let mut parts = Vec::new();
-    let chars: Vec<(usize, char)> = run.char_indices().collect();
+fn run_parts(run: &str, parts: &mut Vec<(usize, usize)>) {
+    parts.clear();
     let mut part_start: Option<usize> = None;
-    for (k, &(i, c)) in chars.iter().enumerate() {
+    let mut prev: Option<char> = None;
+    let mut iter = run.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
         if c == '_' || c == '.' {
             if let Some(s) = part_start.take() {
                 parts.push((s, i));
             }
+            prev = Some(c);
             continue;
         }
-        if let Some(s) = part_start {
-            let prev = chars[k - 1].1;
-            let next = chars.get(k + 1).map(|&(_, c)| c);
-            let lower_to_upper = prev.is_lowercase() && c.is_uppercase();
-            let acronym_end =
-                prev.is_uppercase() && c.is_uppercase() && next.is_some_and(char::is_lowercase);
-            if lower_to_upper || acronym_end {
-                parts.push((s, i));
-                part_start = Some(i);
+        match (part_start, prev) {
+            (Some(s), Some(p)) => {
+                let next = iter.peek().map(|&(_, c)| c);
+                let lower_to_upper = p.is_lowercase() && c.is_uppercase();
+                let acronym_end =
+                    p.is_uppercase() && c.is_uppercase() && next.is_some_and(char::is_lowercase);
+                if lower_to_upper || acronym_end {
+                    parts.push((s, i));
+                    part_start = Some(i);
+                }
             }
-        } else {
-            part_start = Some(i);
+            _ => part_start = Some(i),
         }
+        prev = Some(c);
     }
     if let Some(s) = part_start {
         parts.push((s, run.len()));
     }
-    parts
+}
+
+/// English stems (querysets -> queryset, decorated -> decor), remembered: a guide repeats the
+/// same few thousand words, and the Snowball stemmer was a quarter of indexing time.
+#[derive(Clone)]
+pub struct Stems {
+    stemmer: frostem::Stemmer,
+    cache: FxHashMap<String, String>,
+}
+
+impl Default for Stems {
+    fn default() -> Stems {
+        Stems {
+            stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
+            cache: FxHashMap::default(),
+        }
+    }
+}
+
+impl Stems {
+    /// Words remembered at most; beyond this, stems are computed each time.
+    const CAPACITY: usize = 200_000;
+
+    /// Writes the stem of `word` into `out`.
+    pub fn stem_into(&mut self, word: &str, out: &mut String) {
+        out.clear();
+        if let Some(stem) = self.cache.get(word) {
+            out.push_str(stem);
+            return;
+        }
+        let stem = self.stemmer.stem(word);
+        out.push_str(&stem);
+        if self.cache.len() < Self::CAPACITY {
+            self.cache.insert(word.to_string(), stem.into_owned());
+        }
+    }
+
+    pub fn stem(&mut self, word: &str) -> String {
+        let mut out = String::new();
+        self.stem_into(word, &mut out);
+        out
+    }
 }
 
 /// The key used to find an entry by a loosely typed name: lowercase, without spaces, hyphens
@@ -157,7 +243,9 @@ pub fn prose_text(markdown: &str) -> String {
 }
 
 fn flatten(markdown: &str, with_code: bool) -> String {
-    let mut out = String::with_capacity(markdown.len());
+    // Byte-wise: only ASCII bytes are dropped or replaced, so multi-byte characters pass
+    // through whole and the result stays valid UTF-8.
+    let mut out: Vec<u8> = Vec::with_capacity(markdown.len());
     let mut in_code = false;
     for line in markdown.lines() {
         let trimmed = line.trim_start();
@@ -182,25 +270,37 @@ fn flatten(markdown: &str, with_code: bool) -> String {
             push_clean(&mut out, rest);
             break;
         }
-        out.push(' ');
+        push_space(&mut out);
     }
-    let mut collapsed = String::with_capacity(out.len());
-    for word in out.split_whitespace() {
-        if !collapsed.is_empty() {
-            collapsed.push(' ');
-        }
-        collapsed.push_str(word);
+    while out.last() == Some(&b' ') {
+        out.pop();
     }
-    collapsed
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn push_clean(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '`' | '[' => {}
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
+/// Appends a space unless the text is empty or already ends with one (collapsing runs).
+fn push_space(out: &mut Vec<u8>) {
+    if out.last().is_some_and(|&b| b != b' ') {
+        out.push(b' ');
+    }
+}
+
+fn push_clean(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'`' | b'[' => {}
+            b' ' | b'\t' | 0..=0x1f | 0x7f => push_space(out),
+            // C1 control characters, U+0080 to U+009F.
+            0xc2 if bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)) => {
+                push_space(out);
+                i += 1;
+            }
+            _ => out.push(b),
         }
+        i += 1;
     }
 }
 
@@ -210,13 +310,13 @@ mod tests {
 
     fn texts(s: &str) -> Vec<String> {
         let mut out = Vec::new();
-        split_words(s, |w| out.push(w.text));
+        split_words(s, |w| out.push(w.text.to_string()));
         out
     }
 
     fn positions(s: &str) -> Vec<(String, usize)> {
         let mut out = Vec::new();
-        split_words(s, |w| out.push((w.text, w.position)));
+        split_words(s, |w| out.push((w.text.to_string(), w.position)));
         out
     }
 
@@ -282,6 +382,16 @@ mod tests {
         assert_eq!(texts("café naïve"), ["café", "naïve"]);
         assert_eq!(texts("e\u{301}t\u{e9}"), ["e", "té"]);
         assert!(texts("🐍🐍 \u{202e}").is_empty());
+    }
+
+    #[test]
+    fn stems_are_english_and_remembered() {
+        let mut stems = Stems::default();
+        assert_eq!(stems.stem("querysets"), "queryset");
+        assert_eq!(stems.stem("decorators"), "decor");
+        assert_eq!(stems.stem("decorated"), "decor");
+        assert_eq!(stems.stem("querysets"), "queryset");
+        assert_eq!(stems.cache.len(), 3);
     }
 
     #[test]
