@@ -1,8 +1,34 @@
-//! Embeds the built-in guide (`kb/**/*.md`) in the binary, so an installed pyguide needs no
-//! files beside it. Generates `builtin.rs`: a sorted table of (path relative to kb/, text) and a
-//! fingerprint of the whole guide, which the index keeps to know when it is stale.
+//! Embeds the built-in guide (`kb/**/*.md`) in the binary, and indexes it now rather than on
+//! the user's machine: generates `builtin.rs` with the entry files, their fingerprint, and the
+//! files of a tantivy index built from them with pyguide's own schema and analyzer (the
+//! modules below are the crate's own sources). A broken built-in entry fails the build with
+//! its path and line.
+
+#[allow(dead_code)]
+#[path = "src/text.rs"]
+mod text;
+
+#[allow(dead_code)]
+#[path = "src/kb.rs"]
+mod kb;
+
+#[allow(dead_code)]
+#[path = "src/vocab.rs"]
+mod vocab;
+
+#[allow(dead_code)]
+#[path = "src/index.rs"]
+mod index;
+
+/// What `kb.rs` and `index.rs` read from the generated module; empty while building it.
+#[allow(dead_code)]
+mod builtin {
+    pub static FILES: &[(&str, &str)] = &[];
+    pub static INDEX_FILES: &[(&str, &[u8])] = &[];
+}
 
 use std::collections::hash_map::DefaultHasher;
+use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::{env, fs};
@@ -10,12 +36,16 @@ use std::{env, fs};
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("kb");
     println!("cargo:rerun-if-changed={}", root.display());
+    for source in ["text.rs", "kb.rs", "vocab.rs", "index.rs"] {
+        println!("cargo:rerun-if-changed=src/{source}");
+    }
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
 
     let mut hasher = DefaultHasher::new();
-    let mut table = String::from("pub static BUILTIN_FILES: &[(&str, &str)] = &[\n");
+    let mut table = String::from("pub static FILES: &[(&str, &str)] = &[\n");
+    let mut entries = Vec::new();
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let rel = path
@@ -23,21 +53,55 @@ fn main() {
             .unwrap()
             .to_string_lossy()
             .replace('\\', "/");
-        let text = fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let text =
+            fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
         rel.hash(&mut hasher);
-        text.hash(&mut hasher);
-        table.push_str(&format!(
-            "    ({rel:?}, include_str!({:?})),\n",
+        text.as_bytes().hash(&mut hasher);
+        let _ = writeln!(
+            table,
+            "    ({rel:?}, include_str!({:?})),",
             path.display().to_string()
-        ));
+        );
+        let rel: &'static str = Box::leak(rel.into_boxed_str());
+        match kb::Entry::parse(kb::Origin::Builtin(rel), &text) {
+            Ok(entry) => entries.push(entry),
+            Err(problem) => panic!("the built-in guide has a broken entry: {problem}"),
+        }
     }
     table.push_str("];\n");
-    table.push_str(&format!(
-        "pub const BUILTIN_FINGERPRINT: u64 = {:#x};\n",
-        hasher.finish()
-    ));
-    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("builtin.rs");
-    fs::write(out, table).unwrap();
+    let builtin_fingerprint = hasher.finish();
+    let _ = writeln!(
+        table,
+        "pub const FINGERPRINT: u64 = {builtin_fingerprint:#x};"
+    );
+
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap());
+    let index_dir = out.join("index");
+    let _ = fs::remove_dir_all(&index_dir);
+    fs::create_dir_all(&index_dir).unwrap();
+    let fingerprint = index::fingerprint(builtin_fingerprint, &[]);
+    let guide = index::Guide::from_entries(&entries, &fingerprint)
+        .unwrap_or_else(|e| panic!("indexing the built-in guide: {e:#}"));
+    guide
+        .export(&index_dir)
+        .unwrap_or_else(|e| panic!("writing the built-in index: {e:#}"));
+    let mut index_files: Vec<PathBuf> = fs::read_dir(&index_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    index_files.sort();
+    table.push_str("pub static INDEX_FILES: &[(&str, &[u8])] = &[\n");
+    for path in index_files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let _ = writeln!(
+            table,
+            "    ({name:?}, include_bytes!({:?})),",
+            path.display().to_string()
+        );
+    }
+    table.push_str("];\n");
+    fs::write(out.join("builtin.rs"), table).unwrap();
 }
 
 /// Every `.md` file under `dir`, descending into folders (each of which is watched for new files).

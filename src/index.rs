@@ -19,15 +19,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use tantivy::collector::{DocSetCollector, TopDocs};
-use tantivy::directory::{Directory, MmapDirectory};
+use tantivy::directory::{Directory, MmapDirectory, RamDirectory};
 use tantivy::query::{AllQuery, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 
-use crate::kb::{BUILTIN_FINGERPRINT, Entry, Origin};
+use crate::builtin;
+use crate::kb::{Entry, Origin};
 use crate::text;
 use crate::vocab::Vocab;
 
@@ -198,10 +201,10 @@ pub struct Opened {
 
 /// A stamp of everything the index depends on: the schema, the built-in guide, and each user
 /// file's path, size and modification time.
-pub fn fingerprint(user_files: &[PathBuf]) -> String {
+pub fn fingerprint(builtin: u64, user_files: &[PathBuf]) -> String {
     let mut h = DefaultHasher::new();
     SCHEMA_VERSION.hash(&mut h);
-    BUILTIN_FINGERPRINT.hash(&mut h);
+    builtin.hash(&mut h);
     env!("CARGO_PKG_VERSION").hash(&mut h);
     for path in user_files {
         path.hash(&mut h);
@@ -252,13 +255,10 @@ impl Guide {
         let lock = match lock_cache(cache_dir) {
             Ok(lock) => lock,
             Err(err) => {
-                let entries = entries();
-                let guide = Guide::from_entries(&entries, fingerprint)?;
+                let (guide, built) = Guide::with_user_entries(&entries(), fingerprint)?;
                 return Ok(Opened {
                     guide,
-                    built: Some(Built {
-                        entries: entries.len(),
-                    }),
+                    built: Some(built),
                     unsaved: Some(err),
                 });
             }
@@ -271,33 +271,114 @@ impl Guide {
                 unsaved: None,
             });
         }
-        let entries = entries();
-        let mut guide = Guide::from_entries(&entries, fingerprint)?;
-        let built = Some(Built {
-            entries: entries.len(),
-        });
+        let (mut guide, built) = Guide::with_user_entries(&entries(), fingerprint)?;
         let unsaved = guide.save(cache_dir, fingerprint).err();
         drop(lock);
         Ok(Opened {
             guide,
-            built,
+            built: Some(built),
             unsaved,
         })
     }
 
+    /// The index of the built-in guide that `build.rs` made at compile time, in memory.
+    pub fn embedded() -> Result<Guide> {
+        let ram = RamDirectory::create();
+        let mut vocab = None;
+        for (name, bytes) in builtin::INDEX_FILES {
+            if *name == VOCAB_FILE {
+                vocab = Some(Vocab::parse(&String::from_utf8_lossy(bytes)));
+            } else {
+                ram.atomic_write(Path::new(name), bytes)
+                    .context("cannot load the built-in index")?;
+            }
+        }
+        let index = Index::open(ram).context("the built-in index does not open")?;
+        register_analyzers(&index);
+        let (_, fields) = schema();
+        let guide = Guide::from_index(index, fields, None)?;
+        if let Some(vocab) = vocab {
+            let _ = guide.vocab.set(vocab);
+        }
+        Ok(guide)
+    }
+
+    /// The built-in index plus the user's entries: a user entry with a built-in id replaces
+    /// that entry. Only the user's entries are indexed; the rest was indexed at compile time.
+    fn with_user_entries(user: &[Entry], fingerprint: &str) -> Result<(Guide, Built)> {
+        let mut guide = Guide::embedded()?;
+        let builtin_count = guide.searcher().num_docs() as usize;
+        let mut overridden = 0;
+        if !user.is_empty() || guide.payload().as_deref() != Some(fingerprint) {
+            let searcher = guide.searcher();
+            let f = guide.fields;
+            let writer = writer_for(&guide._index, user.len())?;
+            for e in user {
+                let term = Term::from_field_text(f.id, &e.id);
+                if searcher.doc_freq(&term).unwrap_or(0) > 0 {
+                    writer.delete_term(term);
+                    overridden += 1;
+                }
+            }
+            for e in user {
+                writer
+                    .add_document(document(f, e))
+                    .context("cannot add to the index")?;
+            }
+            commit(writer, fingerprint)?;
+            guide.reader.reload().context("cannot reopen the index")?;
+            let mut vocab = guide.vocab().clone();
+            vocab.merge(Vocab::from_entries(user));
+            guide.vocab = OnceLock::from(vocab);
+        }
+        let built = Built {
+            entries: builtin_count - overridden + user.len(),
+        };
+        Ok((guide, built))
+    }
+
     /// An index of these entries, in memory, with its vocabulary (built on another thread).
+    /// `build.rs` uses it for the built-in guide (the binary itself starts from that index).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub fn from_entries(entries: &[Entry], fingerprint: &str) -> Result<Guide> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         register_analyzers(&index);
         let vocab = thread::scope(|scope| {
             let vocab = scope.spawn(|| Vocab::from_entries(entries));
-            write_entries(&index, fields, entries, fingerprint)?;
+            let writer = writer_for(&index, entries.len())?;
+            for entry in entries {
+                writer
+                    .add_document(document(fields, entry))
+                    .context("cannot add to the index")?;
+            }
+            commit(writer, fingerprint)?;
             anyhow::Ok(vocab.join().unwrap_or_default())
         })?;
         let guide = Guide::from_index(index, fields, None)?;
         let _ = guide.vocab.set(vocab);
         Ok(guide)
+    }
+
+    /// The fingerprint the index was committed with.
+    fn payload(&self) -> Option<String> {
+        self._index.load_metas().ok()?.payload
+    }
+
+    /// Writes the index files and the vocabulary into `dir` (which exists).
+    pub fn export(&self, dir: &Path) -> Result<()> {
+        let directory = self._index.directory();
+        let mut files = directory.list_managed_files();
+        files.insert(PathBuf::from("meta.json"));
+        files.insert(PathBuf::from(".managed.json"));
+        for file in files {
+            let bytes = directory
+                .atomic_read(&file)
+                .with_context(|| format!("cannot read {} of the new index", file.display()))?;
+            let path = dir.join(&file);
+            fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        self.vocab().save(&dir.join(VOCAB_FILE))
     }
 
     /// Copies the in-memory index into a new generation folder and makes it the live one.
@@ -315,19 +396,7 @@ impl Guide {
         let written = (|| -> Result<()> {
             fs::create_dir(&gen_dir)
                 .with_context(|| format!("cannot create {}", gen_dir.display()))?;
-            let directory = self._index.directory();
-            let mut files = directory.list_managed_files();
-            files.insert(PathBuf::from("meta.json"));
-            files.insert(PathBuf::from(".managed.json"));
-            for file in files {
-                let bytes = directory
-                    .atomic_read(&file)
-                    .with_context(|| format!("cannot read {} of the new index", file.display()))?;
-                let path = gen_dir.join(&file);
-                fs::write(&path, bytes)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            self.vocab().save(&gen_dir.join(VOCAB_FILE))?;
+            self.export(&gen_dir)?;
             let pointer_tmp = cache_dir.join(format!("current.tmp-{}", std::process::id()));
             fs::write(&pointer_tmp, &gen_name)
                 .and_then(|()| fs::rename(&pointer_tmp, cache_dir.join("current")))
@@ -474,28 +543,28 @@ fn lock_cache(cache_dir: &Path) -> Result<File> {
     Ok(lock)
 }
 
-fn write_entries(index: &Index, f: Fields, entries: &[Entry], fingerprint: &str) -> Result<()> {
-    // Small guides index faster on one thread than the start-up of more would save.
-    let threads = if entries.len() >= 16 {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+/// A writer sized for the job: small batches index faster on one thread than starting more
+/// would save.
+fn writer_for(index: &Index, docs: usize) -> Result<IndexWriter> {
+    let threads = if docs >= 1_000 {
+        thread::available_parallelism().map_or(1, |n| n.get().min(4))
     } else {
         1
     };
-    let mut writer = index
+    index
         .writer_with_num_threads::<TantivyDocument>(threads, threads * 40_000_000)
-        .context("cannot start writing the index")?;
-    for entry in entries {
-        writer
-            .add_document(document(f, entry))
-            .context("cannot add to the index")?;
-    }
-    let mut commit = writer.prepare_commit().context("cannot write the index")?;
-    commit.set_payload(fingerprint);
-    commit.commit().context("cannot commit the index")?;
+        .context("cannot start writing the index")
+}
+
+/// Commits with the fingerprint as payload (kept atomically in meta.json) and waits for
+/// merges, so the files are final.
+fn commit(mut writer: IndexWriter, fingerprint: &str) -> Result<()> {
+    let mut prepared = writer.prepare_commit().context("cannot write the index")?;
+    prepared.set_payload(fingerprint);
+    prepared.commit().context("cannot commit the index")?;
     writer
         .wait_merging_threads()
-        .context("cannot finish writing the index")?;
-    Ok(())
+        .context("cannot finish writing the index")
 }
 
 fn document(f: Fields, e: &Entry) -> TantivyDocument {
@@ -534,5 +603,48 @@ fn remove_old_generations(cache_dir: &Path, keep: &str) {
         } else if name.starts_with("current.tmp-") {
             let _ = fs::remove_file(item.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_index_is_the_builtin_guide_indexed_now() {
+        let embedded = Guide::embedded().unwrap();
+        let (entries, problems) = crate::kb::builtin_entries();
+        assert!(problems.is_empty());
+        assert_eq!(
+            embedded.payload(),
+            Some(fingerprint(builtin::FINGERPRINT, &[]))
+        );
+        let fresh = Guide::from_entries(&entries, "now").unwrap();
+        assert_eq!(fresh.searcher().num_docs(), embedded.searcher().num_docs());
+        assert_eq!(fresh.vocab(), embedded.vocab());
+        assert_eq!(fresh.all().unwrap(), embedded.all().unwrap());
+    }
+
+    #[test]
+    fn code_tokenizer_stems_parts_and_keeps_identifier_forms() {
+        let mut analyzer = stemmed_analyzer();
+        let mut stream = analyzer.token_stream("Lazy QuerySets post_save");
+        let mut words = Vec::new();
+        while let Some(t) = stream.next() {
+            words.push((t.text.clone(), t.position));
+        }
+        let expect = [
+            ("lazi", 0),
+            ("queri", 1),
+            ("set", 2),
+            ("queryset", 1),
+            ("post", 3),
+            ("save", 4),
+            ("postsav", 3),
+            ("post_sav", 3),
+        ];
+        let expect: Vec<(String, usize)> =
+            expect.iter().map(|(w, p)| (w.to_string(), *p)).collect();
+        assert_eq!(words, expect);
     }
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+use crate::builtin::FILES as BUILTIN_FILES;
 
 /// Where an entry's text lives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

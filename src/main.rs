@@ -4,6 +4,7 @@
 //! (strings) -> term (stdout)`. `main` parses, runs, reports the error once and picks the exit
 //! code: 0 found, 1 nothing found or problems found, 2 usage or runtime error.
 
+mod builtin;
 mod cli;
 mod exec;
 mod index;
@@ -138,7 +139,7 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Index => {
             let (files, scan_problems) = user_files(&paths);
-            let fingerprint = index::fingerprint(&files);
+            let fingerprint = index::fingerprint(builtin::FINGERPRINT, &files);
             let opened = Guide::rebuild(&paths.cache_dir, &fingerprint, || {
                 load_entries(&files, scan_problems)
             })?;
@@ -211,13 +212,12 @@ fn user_files(paths: &Paths) -> (Vec<PathBuf>, Vec<Problem>) {
     (files, problems)
 }
 
-/// The guide as the user sees it; problems in the user's files are reported as warnings.
+/// The user's entries (the built-in ones are in the embedded index); problems in the user's
+/// files are reported as warnings.
 fn load_entries(files: &[PathBuf], mut problems: Vec<Problem>) -> Vec<Entry> {
     let (user, parse_problems) = kb::parse_files(files);
     problems.extend(parse_problems);
-    let (builtin, builtin_problems) = kb::builtin_entries();
-    problems.extend(builtin_problems);
-    let (entries, merge_problems) = kb::merge(user, builtin);
+    let (entries, merge_problems) = kb::merge(user, Vec::new());
     problems.extend(merge_problems);
     for p in &problems {
         warn(&format!("warning: skipped {p}"));
@@ -235,7 +235,7 @@ fn open_guide(paths: &Paths) -> Result<Guide> {
         ));
     }
     let (files, scan_problems) = user_files(paths);
-    let fingerprint = index::fingerprint(&files);
+    let fingerprint = index::fingerprint(builtin::FINGERPRINT, &files);
     let opened = Guide::ensure(&paths.cache_dir, &fingerprint, || {
         load_entries(&files, scan_problems)
     })?;

@@ -58,10 +58,15 @@ impl Vocab {
         fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// Reads a saved vocabulary; malformed lines are skipped (it only feeds suggestions).
+    /// Reads a saved vocabulary.
     pub fn load(path: &Path) -> Result<Vocab> {
         let text =
             fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(Vocab::parse(&text))
+    }
+
+    /// Parses the saved form; malformed lines are skipped (it only feeds suggestions).
+    pub fn parse(text: &str) -> Vocab {
         let words = text
             .lines()
             .filter_map(|l| {
@@ -69,7 +74,17 @@ impl Vocab {
                 Some((w.to_string(), c.parse().ok()?))
             })
             .collect();
-        Ok(Vocab { words })
+        Vocab { words }
+    }
+
+    /// Adds another vocabulary's words and counts.
+    pub fn merge(&mut self, other: Vocab) {
+        let mut counts: FxHashMap<String, u32> = self.words.drain(..).collect();
+        for (word, count) in other.words {
+            *counts.entry(word).or_default() += count;
+        }
+        self.words = counts.into_iter().collect();
+        self.words.sort_unstable();
     }
 
     /// Words within `max_distance` edits of `word` (not `word` itself): closest first, then
