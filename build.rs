@@ -23,8 +23,18 @@ mod index;
 /// What `kb.rs` and `index.rs` read from the generated module; empty while building it.
 #[allow(dead_code)]
 mod builtin {
+    pub struct Meta {
+        pub id: &'static str,
+        pub title: &'static str,
+        pub summary: &'static str,
+        pub category: &'static str,
+        pub aliases: &'static [&'static str],
+        pub related: &'static [&'static str],
+        pub file: usize,
+    }
     pub static FILES: &[(&str, &str)] = &[];
     pub static INDEX_FILES: &[(&str, &[u8])] = &[];
+    pub static META: &[Meta] = &[];
 }
 
 use std::collections::hash_map::DefaultHasher;
@@ -98,6 +108,15 @@ fn main() {
             table,
             "    ({name:?}, include_bytes!({:?})),",
             path.display().to_string()
+        );
+    }
+    table.push_str("];\n");
+    table.push_str("pub static META: &[Meta] = &[\n");
+    for (file, e) in entries.iter().enumerate() {
+        let _ = writeln!(
+            table,
+            "    Meta {{ id: {:?}, title: {:?}, summary: {:?}, category: {:?}, aliases: &{:?}, related: &{:?}, file: {file} }},",
+            e.id, e.title, e.summary, e.category, e.aliases, e.related
         );
     }
     table.push_str("];\n");

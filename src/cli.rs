@@ -1,8 +1,47 @@
 //! The command line, as clap derive types. The `///` lines are the help text; no I/O here.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+/// Global options that take a value, so the value is not mistaken for a topic.
+const VALUE_OPTIONS: [&str; 2] = ["--color", "--kb"];
+
+/// `pyguide TOPIC...` means `pyguide show TOPIC...` (the tldr habit): inserts `show` before
+/// the first argument that is neither an option nor a subcommand name. Subcommands always win,
+/// wherever the global options stand.
+pub fn with_default_subcommand(args: Vec<OsString>) -> Vec<OsString> {
+    let command = Cli::command();
+    let is_subcommand = |name: &str| {
+        name == "help"
+            || command
+                .get_subcommands()
+                .any(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name))
+    };
+    let mut i = 1;
+    while i < args.len() {
+        let arg = args[i].to_string_lossy();
+        if arg == "--" {
+            break;
+        }
+        if VALUE_OPTIONS.contains(&arg.as_ref()) {
+            i += 2;
+            continue;
+        }
+        if arg.starts_with('-') {
+            i += 1;
+            continue;
+        }
+        if is_subcommand(&arg) {
+            return args;
+        }
+        let mut out = args;
+        out.insert(i, OsString::from("show"));
+        return out;
+    }
+    args
+}
 
 const EXAMPLES: &str = "\
 Examples:
@@ -21,14 +60,10 @@ in PYGUIDE_KB_PATH (colon-separated) or in --kb DIR. See the README for the form
 /// A fast, offline guide to how Python really works: syntax, frameworks and packages,
 /// explained at code level.
 #[derive(Debug, Parser)]
-#[command(name = "pyguide", version, after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+#[command(name = "pyguide", version, after_help = EXAMPLES, arg_required_else_help = true)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
-
-    /// A topic to show, as with `pyguide show TOPIC`.
-    #[arg(value_name = "TOPIC")]
-    pub topic: Vec<String>,
+    pub command: Command,
 
     /// When to use colour: auto (only when writing to a terminal and NO_COLOR is unset or empty).
     #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -114,21 +149,43 @@ pub enum Command {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
     }
 
+    fn parse(args: &[&str]) -> Cli {
+        let args = args.iter().map(OsString::from).collect();
+        Cli::try_parse_from(with_default_subcommand(args)).unwrap()
+    }
+
     #[test]
-    fn bare_topic_parses_as_topic_and_subcommands_win() {
-        let cli = Cli::try_parse_from(["pyguide", "decorators"]).unwrap();
-        assert_eq!(cli.topic, ["decorators"]);
-        assert!(cli.command.is_none());
-        let cli = Cli::try_parse_from(["pyguide", "list"]).unwrap();
-        assert!(matches!(cli.command, Some(Command::List { .. })));
-        let cli = Cli::try_parse_from(["pyguide", "--kb", "x", "lazy", "queryset"]).unwrap();
-        assert_eq!(cli.topic, ["lazy", "queryset"]);
+    fn a_bare_topic_means_show_and_subcommands_win_after_global_options() {
+        let shown = |cli: Cli| match cli.command {
+            Command::Show { topic } => topic,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(shown(parse(&["pyguide", "decorators"])), ["decorators"]);
+        assert_eq!(
+            shown(parse(&["pyguide", "--kb", "x", "lazy", "queryset"])),
+            ["lazy", "queryset"]
+        );
+        assert_eq!(
+            shown(parse(&["pyguide", "--color", "always", "yield"])),
+            ["yield"]
+        );
+        assert!(matches!(
+            parse(&["pyguide", "list"]).command,
+            Command::List { .. }
+        ));
+        assert!(matches!(
+            parse(&["pyguide", "--color", "always", "--no-pager", "list"]).command,
+            Command::List { .. }
+        ));
+        assert!(matches!(
+            parse(&["pyguide", "--color=never", "show", "x"]).command,
+            Command::Show { .. }
+        ));
     }
 }

@@ -172,6 +172,19 @@ pub struct Stored {
     pub origin: Origin,
 }
 
+impl Stored {
+    /// The stored form of a built-in entry, from its compile-time metadata.
+    pub fn builtin(meta: &builtin::Meta) -> Stored {
+        Stored {
+            id: meta.id.to_string(),
+            title: meta.title.to_string(),
+            summary: meta.summary.to_string(),
+            category: meta.category.to_string(),
+            origin: Origin::Builtin(builtin::FILES[meta.file].0),
+        }
+    }
+}
+
 /// An open index, ready to search.
 pub struct Guide {
     /// The guide's words for typo repair, read on first use.

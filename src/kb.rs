@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::builtin::FILES as BUILTIN_FILES;
+use crate::builtin::{FILES as BUILTIN_FILES, META, Meta};
 
 /// Where an entry's text lives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -71,6 +71,26 @@ fn builtin_text(rel: &str) -> Option<&'static str> {
         .iter()
         .find(|(r, _)| *r == rel)
         .map(|(_, text)| *text)
+}
+
+/// The Markdown body of an entry file's text, found without parsing the front matter (for
+/// snippets; a text without front matter is all body).
+pub fn body_of(text: &str) -> &str {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
+        return text;
+    };
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        offset += line.len();
+        if matches!(line.trim_end(), "---" | "...") {
+            return &rest[offset..];
+        }
+    }
+    text
 }
 
 /// A problem in an entry file, always tied to a line.
@@ -345,6 +365,56 @@ fn read_text(path: &Path) -> Result<String, Problem> {
     })
 }
 
+/// A built-in entry from the front matter read at compile time: no parsing, for `show`.
+pub fn builtin_entry(meta: &'static Meta) -> Entry {
+    let (rel, text) = BUILTIN_FILES[meta.file];
+    let body = body_of(text);
+    let body_line = text[..text.len() - body.len()].lines().count() + 1;
+    let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect();
+    Entry {
+        id: meta.id.to_string(),
+        title: meta.title.to_string(),
+        summary: meta.summary.to_string(),
+        category: meta.category.to_string(),
+        aliases: list(meta.aliases),
+        tags: Vec::new(),
+        related: list(meta.related),
+        body: body.to_string(),
+        body_line,
+        key_lines: HashMap::new(),
+        origin: Origin::Builtin(rel),
+    }
+}
+
+/// The built-in entry a topic names, found as `show` finds one: by id, then alias, then the
+/// name ignoring case, spaces, hyphens and underscores. `None` unless exactly one matches.
+pub fn find_builtin(topic: &str) -> Option<&'static Meta> {
+    if let Some(meta) = META.iter().find(|m| m.id == topic) {
+        return Some(meta);
+    }
+    let by_alias: Vec<&Meta> = META.iter().filter(|m| m.aliases.contains(&topic)).collect();
+    if let [meta] = by_alias[..] {
+        return Some(meta);
+    }
+    let key = crate::text::loose_key(topic);
+    let loose: Vec<&Meta> = META
+        .iter()
+        .filter(|m| {
+            crate::text::loose_key(m.id) == key
+                || m.aliases.iter().any(|a| crate::text::loose_key(a) == key)
+        })
+        .collect();
+    match loose[..] {
+        [meta] => Some(meta),
+        _ => None,
+    }
+}
+
+/// A built-in entry's metadata by id.
+pub fn builtin_meta(id: &str) -> Option<&'static Meta> {
+    META.iter().find(|m| m.id == id)
+}
+
 /// The built-in guide, parsed. A problem here is a bug in the release; it is reported, not fatal.
 pub fn builtin_entries() -> (Vec<Entry>, Vec<Problem>) {
     let mut entries = Vec::new();
@@ -608,6 +678,13 @@ mod tests {
     }
 
     #[test]
+    fn body_of_skips_the_front_matter_without_parsing_it() {
+        assert_eq!(body_of(GOOD), "## Body\nText.\n");
+        assert_eq!(body_of("no front matter"), "no front matter");
+        assert_eq!(body_of("---\nunclosed\n"), "---\nunclosed\n");
+    }
+
+    #[test]
     fn slugs() {
         assert!(is_slug("context-managers"));
         assert!(is_slug("a1"));
@@ -615,6 +692,39 @@ mod tests {
         assert!(!is_slug("-a"));
         assert!(!is_slug("A"));
         assert!(!is_slug(""));
+    }
+
+    #[test]
+    fn builtin_entries_from_compile_time_metadata_equal_parsed_ones() {
+        let (parsed, _) = builtin_entries();
+        for (meta, entry) in META.iter().zip(&parsed) {
+            let fast = builtin_entry(meta);
+            assert_eq!(
+                (
+                    &fast.id,
+                    &fast.title,
+                    &fast.summary,
+                    &fast.related,
+                    &fast.body,
+                    fast.body_line
+                ),
+                (
+                    &entry.id,
+                    &entry.title,
+                    &entry.summary,
+                    &entry.related,
+                    &entry.body,
+                    entry.body_line
+                )
+            );
+        }
+        assert_eq!(find_builtin("decorators").map(|m| m.id), Some("decorators"));
+        assert_eq!(find_builtin("yield").map(|m| m.id), Some("generators"));
+        assert_eq!(
+            find_builtin("Context Managers").map(|m| m.id),
+            Some("context-managers")
+        );
+        assert!(find_builtin("lazy queryset thing").is_none());
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod kb;
 mod paths;
 mod render;
 mod search;
+mod snippet;
 mod term;
 mod text;
 mod vocab;
@@ -33,7 +34,7 @@ use render::Style;
 use term::Term;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(cli::with_default_subcommand(std::env::args_os().collect()));
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -60,9 +61,9 @@ fn run(cli: Cli) -> Result<bool> {
     let style = Style {
         color: term.color,
         width: term.width,
+        piped: !term.is_tty && !term.color,
     };
-    let command = cli.command.unwrap_or(Command::Show { topic: cli.topic });
-    match command {
+    match cli.command {
         Command::Search {
             query,
             limit,
@@ -94,8 +95,22 @@ fn run(cli: Cli) -> Result<bool> {
             Ok(true)
         }
         Command::Show { topic } => {
-            let guide = open_guide(&paths)?;
             let words = topic.join(" ");
+            // Without entries of the user's own, a named built-in entry needs no index.
+            if user_files(&paths).0.is_empty()
+                && let Some(meta) = kb::find_builtin(&words)
+            {
+                let entry = kb::builtin_entry(meta);
+                let related: Vec<Stored> = meta
+                    .related
+                    .iter()
+                    .filter_map(|id| kb::builtin_meta(id))
+                    .map(Stored::builtin)
+                    .collect();
+                term.emit(&render::entry(&entry, &related, style))?;
+                return Ok(true);
+            }
+            let guide = open_guide(&paths)?;
             let Some(found) = resolve(&guide, &words)? else {
                 let outcome = search::search(
                     &guide,

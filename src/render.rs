@@ -19,11 +19,23 @@ use crate::search::Hit;
 pub struct Style {
     pub color: bool,
     pub width: usize,
+    /// Writing to a pipe or file (and colour not forced): entries as their Markdown source,
+    /// results and lists as tab-separated lines.
+    pub piped: bool,
 }
 
 const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
+
+/// The escape sequences for bold, dim and reset, or nothing without colour.
+fn sgr(style: Style) -> (&'static str, &'static str, &'static str) {
+    if style.color {
+        (BOLD, DIM, RESET)
+    } else {
+        ("", "", "")
+    }
+}
 
 /// Replaces control characters (escape sequences above all) so an entry's text cannot drive
 /// the terminal. Newlines and tabs stay.
@@ -155,6 +167,9 @@ fn reflow(md: &str) -> String {
 
 /// The full text of `pyguide show`: title, summary, category, body, and related entries.
 pub fn entry(entry: &Entry, related: &[Stored], style: Style) -> String {
+    if style.piped {
+        return entry_markdown(entry, related);
+    }
     let mut md = String::new();
     let _ = writeln!(md, "# {}\n", one_line(&entry.title));
     let _ = writeln!(md, "*{}*\n", one_line(&entry.summary));
@@ -181,11 +196,38 @@ pub fn entry(entry: &Entry, related: &[Stored], style: Style) -> String {
     out
 }
 
+/// The entry as Markdown, for a pipe or a file: the guide's own text, unwrapped, after a
+/// title, summary and category header, with related entries at the end.
+fn entry_markdown(entry: &Entry, related: &[Stored]) -> String {
+    let mut out = String::with_capacity(entry.body.len() + 512);
+    let _ = writeln!(out, "# {}\n", one_line(&entry.title));
+    let _ = writeln!(out, "{}\n", one_line(&entry.summary));
+    let _ = write!(
+        out,
+        "{} · {}",
+        one_line(&entry.category),
+        one_line(&entry.id)
+    );
+    if !entry.origin.is_builtin() {
+        let _ = write!(out, " · {}", one_line(&entry.origin.to_string()));
+    }
+    out.push_str("\n\n");
+    out.push_str(sanitize(&entry.body).trim_end());
+    out.push('\n');
+    if !related.is_empty() {
+        out.push_str("\n## See also\n\n");
+        for r in related {
+            let _ = writeln!(out, "- {} — {}", one_line(&r.id), one_line(&r.summary));
+        }
+    }
+    out
+}
+
 /// Search results. Terminal: numbered blocks with a bold snippet. Piped: one tab-separated
 /// line a hit: id, category, title, summary, snippet.
 pub fn hits(hits: &[Hit], style: Style) -> String {
     let mut out = String::new();
-    if !style.color {
+    if style.piped {
         for h in hits {
             let e = &h.entry;
             let _ = writeln!(
@@ -200,6 +242,7 @@ pub fn hits(hits: &[Hit], style: Style) -> String {
         }
         return out;
     }
+    let (b, d, r) = sgr(style);
     let id_width = hits
         .iter()
         .map(|h| h.entry.id.chars().count())
@@ -209,7 +252,7 @@ pub fn hits(hits: &[Hit], style: Style) -> String {
         let e = &h.entry;
         let _ = writeln!(
             out,
-            "{BOLD}{:>2}. {:<id_width$}{RESET}  {}  {DIM}[{}]{RESET}",
+            "{b}{:>2}. {:<id_width$}{r}  {}  {d}[{}]{r}",
             rank + 1,
             e.id,
             one_line(&e.title),
@@ -230,7 +273,7 @@ pub fn hits(hits: &[Hit], style: Style) -> String {
                 .map(|r| (r.start - line.start)..(r.end - line.start))
                 .collect();
             let text = &h.snippet.text[line];
-            let _ = writeln!(out, "{indent}{DIM}{}{RESET}", highlighted(text, &ranges));
+            let _ = writeln!(out, "{indent}{d}{}{r}", highlighted(text, &ranges, style));
         }
         out.push('\n');
     }
@@ -278,24 +321,22 @@ fn truncate(s: &str, width: usize) -> String {
 }
 
 /// The snippet with its matched words in bold (within the dim snippet line).
-fn highlighted(text: &str, ranges: &[std::ops::Range<usize>]) -> String {
+fn highlighted(text: &str, ranges: &[std::ops::Range<usize>], style: Style) -> String {
+    let (bold, dim, reset) = sgr(style);
     let mut out = String::new();
     let mut at = 0;
-    for r in ranges {
-        if r.start < at
-            || r.end > text.len()
-            || !text.is_char_boundary(r.start)
-            || !text.is_char_boundary(r.end)
+    for range in ranges {
+        if range.start < at
+            || range.end > text.len()
+            || !text.is_char_boundary(range.start)
+            || !text.is_char_boundary(range.end)
         {
             continue;
         }
-        out.push_str(&one_line(&text[at..r.start]));
-        let _ = write!(
-            out,
-            "{RESET}{BOLD}{}{RESET}{DIM}",
-            one_line(&text[r.clone()])
-        );
-        at = r.end;
+        out.push_str(&one_line(&text[at..range.start]));
+        let word = one_line(&text[range.clone()]);
+        let _ = write!(out, "{reset}{bold}{word}{reset}{dim}");
+        at = range.end;
     }
     out.push_str(&one_line(&text[at..]));
     out
@@ -370,7 +411,7 @@ pub fn list_json(entries: &[Stored]) -> String {
 /// Piped: id, category, title, summary, tab-separated.
 pub fn list(entries: &[Stored], style: Style) -> String {
     let mut out = String::new();
-    if !style.color {
+    if style.piped {
         for e in entries {
             let _ = writeln!(
                 out,
@@ -383,6 +424,7 @@ pub fn list(entries: &[Stored], style: Style) -> String {
         }
         return out;
     }
+    let (b, d, r) = sgr(style);
     let id_width = entries
         .iter()
         .map(|e| e.id.chars().count())
@@ -394,19 +436,19 @@ pub fn list(entries: &[Stored], style: Style) -> String {
             if category.is_some() {
                 out.push('\n');
             }
-            let _ = writeln!(out, "{BOLD}{}{RESET}", e.category);
+            let _ = writeln!(out, "{b}{}{r}", e.category);
             category = Some(&e.category);
         }
         let room = style.width.saturating_sub(id_width + 4);
         let _ = writeln!(
             out,
-            "  {BOLD}{:<id_width$}{RESET}  {}",
+            "  {b}{:<id_width$}{r}  {}",
             e.id,
             truncate(&one_line(&e.title), room)
         );
         let _ = writeln!(
             out,
-            "  {:<id_width$}  {DIM}{}{RESET}",
+            "  {:<id_width$}  {d}{}{r}",
             "",
             truncate(&one_line(&e.summary), room)
         );
@@ -470,6 +512,7 @@ mod tests {
             Style {
                 color: false,
                 width: 80,
+                piped: true,
             },
         );
         assert_eq!(
@@ -488,6 +531,7 @@ mod tests {
             Style {
                 color: false,
                 width: 40,
+                piped: false,
             },
         );
         assert!(!out.contains('\x1b'), "{out}");
@@ -506,8 +550,28 @@ mod tests {
     }
 
     #[test]
+    fn piped_entry_is_its_markdown_with_a_header_and_see_also() {
+        let text = "---\nid: x\ntitle: The X\nsummary: What x is\ncategory: syntax\n---\n## Part\n\nSome `code`.\n";
+        let e = Entry::parse(Origin::Builtin("syntax/x.md"), text).unwrap();
+        let style = Style {
+            color: false,
+            width: 80,
+            piped: true,
+        };
+        assert_eq!(
+            entry(&e, &[stored("y")], style),
+            "# The X\n\nWhat x is\n\nsyntax · x\n\n## Part\n\nSome `code`.\n\n## See also\n\n- y — y summary\n"
+        );
+    }
+
+    #[test]
     fn highlighted_marks_ranges_in_bold() {
-        let s = highlighted("a lazy b", &[std::ops::Range { start: 2, end: 6 }]);
+        let style = Style {
+            color: true,
+            width: 80,
+            piped: false,
+        };
+        let s = highlighted("a lazy b", &[std::ops::Range { start: 2, end: 6 }], style);
         assert_eq!(s, format!("a {RESET}{BOLD}lazy{RESET}{DIM} b"));
     }
 }

@@ -11,7 +11,6 @@
 //! Together with `index.rs`, the only user of tantivy.
 
 use std::collections::HashSet;
-use std::ops::Range;
 
 use anyhow::Result;
 use tantivy::query::{
@@ -22,7 +21,8 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, DocId, DocSet, Searcher, TERMINATED, Term};
 
 use crate::index::{Guide, Stored, stemmed_analyzer};
-use crate::kb::Entry;
+use crate::kb;
+use crate::snippet::{self, Snippet};
 use crate::text;
 
 /// Words that carry little meaning in a question ("how does the … work"). They still score,
@@ -146,13 +146,6 @@ pub const MAX_LIMIT: usize = 1000;
 pub struct Options {
     pub limit: usize,
     pub category: Option<String>,
-}
-
-/// The best passage of an entry's text, with the matched words' byte ranges.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Snippet {
-    pub text: String,
-    pub highlights: Vec<Range<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -595,17 +588,25 @@ impl Run<'_> {
         let candidates = self
             .guide
             .top(&self.searcher, &loose, (limit * 3).max(30))?;
-        let mut scored = Vec::new();
-        for (score, addr) in candidates {
-            if seen.contains(&addr) {
-                continue;
+        let candidates: Vec<(f32, DocAddress)> = candidates
+            .into_iter()
+            .filter(|(_, addr)| !seen.contains(addr))
+            .collect();
+        let mut covered = vec![0usize; candidates.len()];
+        for &i in &required {
+            for (k, hit) in self
+                .matching(&*unit_queries[i], &candidates)
+                .into_iter()
+                .enumerate()
+            {
+                covered[k] += usize::from(hit);
             }
-            let covered = required
-                .iter()
-                .filter(|&&i| self.matches(&*unit_queries[i], addr))
-                .count();
-            scored.push((covered, score, addr));
         }
+        let mut scored: Vec<(usize, f32, DocAddress)> = candidates
+            .iter()
+            .zip(covered)
+            .map(|(&(score, addr), n)| (n, score, addr))
+            .collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)));
         for (_, score, addr) in scored.into_iter().take(limit - out.len()) {
             out.push((score, self.guide.stored(&self.searcher, addr)?));
@@ -613,22 +614,39 @@ impl Run<'_> {
         Ok(out)
     }
 
-    /// Whether one document matches a query.
-    fn matches(&self, query: &dyn Query, addr: DocAddress) -> bool {
+    /// Which of the candidates match a query: one weight, one scorer per segment, seeking
+    /// forward through the candidates in document order.
+    fn matching(&self, query: &dyn Query, candidates: &[(f32, DocAddress)]) -> Vec<bool> {
+        let mut hits = vec![false; candidates.len()];
         let Ok(weight) = query.weight(EnableScoring::disabled_from_searcher(&self.searcher)) else {
-            return false;
+            return hits;
         };
-        let reader = self.searcher.segment_reader(addr.segment_ord);
-        let Ok(mut scorer) = weight.scorer(reader, 1.0) else {
-            return false;
-        };
-        let doc: DocId = addr.doc_id;
-        // A scorer starts on its first document and may only seek forward.
-        match scorer.doc() {
-            TERMINATED => false,
-            first if first >= doc => first == doc,
-            _ => scorer.seek(doc) == doc,
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by_key(|&k| candidates[k].1);
+        let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
+        for k in order {
+            let addr = candidates[k].1;
+            if current
+                .as_ref()
+                .is_none_or(|(seg, _)| *seg != addr.segment_ord)
+            {
+                let reader = self.searcher.segment_reader(addr.segment_ord);
+                current = weight
+                    .scorer(reader, 1.0)
+                    .ok()
+                    .map(|s| (addr.segment_ord, s));
+            }
+            let Some((_, scorer)) = current.as_mut() else {
+                continue;
+            };
+            let doc: DocId = addr.doc_id;
+            // A scorer may only move forward; candidates come in document order.
+            if scorer.doc() < doc && scorer.doc() != TERMINATED {
+                scorer.seek(doc);
+            }
+            hits[k] = scorer.doc() == doc;
         }
+        hits
     }
 
     /// Index words and entry ids close to the query, for "did you mean".
@@ -665,149 +683,10 @@ impl Run<'_> {
     }
 }
 
-/// The best passage of the entry's text: the window holding the most distinct query words.
+/// The entry's best passage for the query, read from its file (or the binary).
 fn snippet_for(stored: &Stored, terms: &HashSet<String>, stems: &mut text::Stems) -> Snippet {
-    let Ok(text) = stored.origin.read() else {
-        return Snippet::default();
-    };
-    let Ok(entry) = Entry::parse(stored.origin.clone(), &text) else {
-        return Snippet::default();
-    };
-    let prose = best_passage(&text::prose_text(&entry.body), terms, stems, 160);
-    if prose.highlights.is_empty() {
-        let with_code = best_passage(&text::plain_text(&entry.body), terms, stems, 160);
-        if !with_code.highlights.is_empty() {
-            return with_code;
-        }
-    }
-    prose
-}
-
-fn best_passage(
-    plain: &str,
-    terms: &HashSet<String>,
-    stems: &mut text::Stems,
-    width: usize,
-) -> Snippet {
-    // Stemming every word of every hit costs more than the search itself. A stem keeps at
-    // least the word's first two letters (lazy -> lazi, querysets -> queryset), so only words
-    // that start like a query term are stemmed and compared.
-    let heads: HashSet<&str> = terms.iter().map(|t| head(t)).collect();
-    let mut matches: Vec<(Range<usize>, String)> = Vec::new();
-    text::split_words(plain, |w| {
-        if !heads.contains(head(w.text)) {
-            return;
-        }
-        let stem = stems.stem(w.text);
-        if terms.contains(&stem) {
-            matches.push((w.from..w.to, stem));
-        }
-    });
-    // Slide a window over the matches; keep the one with the most distinct words, then most.
-    let mut best = (0usize, 0usize, 0usize); // (distinct, count, first match index)
-    for i in 0..matches.len() {
-        let start = matches[i].0.start;
-        let mut distinct = HashSet::new();
-        let mut count = 0;
-        for m in &matches[i..] {
-            if m.0.end > start + width {
-                break;
-            }
-            distinct.insert(&m.1);
-            count += 1;
-        }
-        if (distinct.len(), count) > (best.0, best.1) {
-            best = (distinct.len(), count, i);
-        }
-    }
-    let anchor = if matches.is_empty() {
-        0
-    } else {
-        matches[best.2].0.start
-    };
-    // Start a little before the first match, at a word boundary.
-    let mut start = anchor.saturating_sub(width / 4);
-    while start > 0 && !plain.is_char_boundary(start) {
-        start -= 1;
-    }
-    if start > 0 {
-        start = plain[start..]
-            .find(' ')
-            .map_or(start, |n| start + n + 1)
-            .min(anchor);
-    }
-    let mut end = (start + width).min(plain.len());
-    while end < plain.len() && !plain.is_char_boundary(end) {
-        end += 1;
-    }
-    if end < plain.len() {
-        end = plain[..end]
-            .rfind(' ')
-            .filter(|&e| e > start)
-            .unwrap_or(end);
-    }
-    let mut text = String::new();
-    let mut offset = 0;
-    if start > 0 {
-        text.push('…');
-        offset = '…'.len_utf8();
-    }
-    text.push_str(&plain[start..end]);
-    if end < plain.len() {
-        text.push('…');
-    }
-    let mut highlights: Vec<Range<usize>> = matches
-        .iter()
-        .filter(|m| m.0.start >= start && m.0.end <= end)
-        .map(|m| (m.0.start - start + offset)..(m.0.end - start + offset))
-        .collect();
-    highlights.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
-    let mut merged: Vec<Range<usize>> = Vec::new();
-    for r in highlights {
-        match merged.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
-        }
-    }
-    Snippet {
-        text,
-        highlights: merged,
-    }
-}
-
-/// The first two characters of a word, the part stemming never changes.
-fn head(word: &str) -> &str {
-    let end = word.char_indices().nth(2).map_or(word.len(), |(i, _)| i);
-    &word[..end]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn best_passage_prefers_the_window_with_most_distinct_words() {
-        let mut stems = text::Stems::default();
-        let plain = format!(
-            "{} lazy here. {} lazy queryset together.",
-            "x ".repeat(200),
-            "y ".repeat(200)
-        );
-        let terms: HashSet<String> = ["lazi".to_string(), "queryset".to_string()].into();
-        let s = best_passage(&plain, &terms, &mut stems, 80);
-        assert!(s.text.contains("lazy queryset together"), "{}", s.text);
-        let marked: Vec<&str> = s.highlights.iter().map(|r| &s.text[r.clone()]).collect();
-        assert!(
-            marked.contains(&"lazy") && marked.contains(&"queryset"),
-            "{marked:?}"
-        );
-    }
-
-    #[test]
-    fn best_passage_without_matches_starts_at_the_beginning() {
-        let mut stems = text::Stems::default();
-        let s = best_passage("alpha beta gamma", &HashSet::new(), &mut stems, 80);
-        assert_eq!(s.text, "alpha beta gamma");
-        assert!(s.highlights.is_empty());
+    match stored.origin.read() {
+        Ok(text) => snippet::best(kb::body_of(&text), terms, stems, 160),
+        Err(_) => Snippet::default(),
     }
 }

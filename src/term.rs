@@ -13,6 +13,7 @@ const PIPE_WIDTH: usize = 80;
 
 #[derive(Debug, Clone)]
 pub struct Term {
+    pub is_tty: bool,
     pub color: bool,
     pub width: usize,
     pub height: Option<usize>,
@@ -45,6 +46,7 @@ impl Term {
         let height = size.map(|(_, h)| usize::from(h)).filter(|&h| h > 0);
         let pager = (is_tty && !no_pager).then(pager_command).flatten();
         Term {
+            is_tty,
             color,
             width,
             height,

@@ -234,26 +234,16 @@ pub fn loose_key(name: &str) -> String {
 /// Markdown body -> one line of plain prose for search and snippets: fences, heading marks,
 /// backticks, emphasis markers and link targets go; whitespace collapses to single spaces.
 pub fn plain_text(markdown: &str) -> String {
-    flatten(markdown, true)
+    flatten(markdown)
 }
 
-/// Like [`plain_text`] without the fenced code: the prose a snippet should prefer.
-pub fn prose_text(markdown: &str) -> String {
-    flatten(markdown, false)
-}
-
-fn flatten(markdown: &str, with_code: bool) -> String {
+fn flatten(markdown: &str) -> String {
     // Byte-wise: only ASCII bytes are dropped or replaced, so multi-byte characters pass
     // through whole and the result stays valid UTF-8.
     let mut out: Vec<u8> = Vec::with_capacity(markdown.len());
-    let mut in_code = false;
     for line in markdown.lines() {
         let trimmed = line.trim_start();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            in_code = !in_code;
-            continue;
-        }
-        if in_code && !with_code {
             continue;
         }
         let line = trimmed.trim_start_matches('#').trim_start_matches("> ");
@@ -262,8 +252,10 @@ fn flatten(markdown: &str, with_code: bool) -> String {
             // [label](target) keeps only the label.
             if let Some(open) = rest.find("](")
                 && let Some(close) = rest[open..].find(')')
+                && let Some(bracket) = rest[..open].rfind('[')
             {
-                push_clean(&mut out, &rest[..open]);
+                push_clean(&mut out, &rest[..bracket]);
+                push_clean(&mut out, &rest[bracket + 1..open]);
                 rest = &rest[open + close + 1..];
                 continue;
             }
@@ -291,7 +283,7 @@ fn push_clean(out: &mut Vec<u8>, s: &str) {
     while i < bytes.len() {
         let b = bytes[i];
         match b {
-            b'`' | b'[' => {}
+            b'`' => {}
             b' ' | b'\t' | 0..=0x1f | 0x7f => push_space(out),
             // C1 control characters, U+0080 to U+009F.
             0xc2 if bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)) => {
@@ -403,8 +395,11 @@ mod tests {
 
     #[test]
     fn plain_text_drops_markup() {
-        let md = "## Heading\n\nUse `yield` and [the docs](http://x).\n\n```python\nx = 1\n```\n";
-        assert_eq!(plain_text(md), "Heading Use yield and the docs. x = 1");
-        assert_eq!(prose_text(md), "Heading Use yield and the docs.");
+        let md =
+            "## Heading\n\nUse `yield` and [the docs](http://x).\n\n```python\nx = qs[2:4]\n```\n";
+        assert_eq!(
+            plain_text(md),
+            "Heading Use yield and the docs. x = qs[2:4]"
+        );
     }
 }

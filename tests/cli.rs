@@ -162,33 +162,49 @@ fn show_resolves_id_alias_loose_name_and_words() {
 }
 
 #[test]
-fn show_renders_title_summary_body_and_related() {
+fn show_piped_is_the_entry_as_markdown_with_related() {
     let env = Env::new();
     let run = env.run(&["show", "decorators"]);
     run.assert_ok();
     let out = &run.stdout;
-    assert!(
-        out.starts_with("Decorator Internals — What @ Actually Does\n"),
-        "{out}"
-    );
-    assert!(out.contains("A function that takes a function and returns a function"));
-    assert!(out.contains("See also"));
-    assert!(
-        out.lines().all(|l| l.chars().count() <= 80),
-        "piped output wraps at 80"
-    );
+    assert!(out.starts_with("# Decorator Internals — What @ Actually Does\n\nA function that takes a function and returns a function — that's all\n\nsyntax · decorators\n\n"), "{out}");
+    assert!(out.contains("\n```python\n"), "code blocks stay fenced");
+    assert!(out.contains("\n## See also\n\n- "), "{out}");
+    assert!(!out.contains('\x1b'));
+}
+
+/// The text without ANSI escape sequences.
+fn visible(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[test]
-fn show_width_follows_columns() {
+fn show_rendered_for_a_terminal_fits_columns() {
     let env = Env::new();
-    let run = env.run_with(&["show", "generators"], &[("COLUMNS", "50")]);
-    run.assert_ok();
-    assert!(
-        run.stdout.lines().all(|l| l.chars().count() <= 50),
-        "{}",
-        run.stdout
-    );
+    for width in [40, 80] {
+        let run = env.run_with(
+            &["--color", "always", "show", "generators"],
+            &[("COLUMNS", &width.to_string())],
+        );
+        run.assert_ok();
+        let text = visible(&run.stdout);
+        assert!(text.starts_with("Generators & yield"), "{text}");
+        let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+        assert!(widest <= width, "{width}: a line of {widest}");
+    }
 }
 
 #[test]
@@ -215,6 +231,15 @@ fn bare_topic_works_as_show_without_shadowing_subcommands() {
     let list = env.run(&["list"]);
     list.assert_ok();
     assert_eq!(list.stdout.lines().count(), BUILTIN_COUNT);
+    // Global options before the subcommand do not turn it into a topic.
+    let list = env.run(&["--color", "never", "--no-pager", "list"]);
+    assert_eq!(list.stdout.lines().count(), BUILTIN_COUNT);
+    let bare = env.run(&["--color", "never", "yield"]);
+    assert!(
+        bare.stdout.starts_with("# Generators & yield"),
+        "{}",
+        bare.stdout
+    );
 }
 
 #[test]
@@ -487,6 +512,10 @@ fn usage_and_runtime_errors_exit_2() {
     run.assert_status(2);
     let run = env.run(&["search"]);
     run.assert_status(2);
+    // No arguments at all: the help, on stderr, as a usage error.
+    let run = env.run(&[]);
+    run.assert_status(2);
+    assert!(run.stderr.contains("Usage:"), "{}", run.stderr);
 }
 
 #[test]
