@@ -12,14 +12,19 @@
 
 use std::fs::{self, File};
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use tantivy::collector::{DocSetCollector, TopDocs};
-use tantivy::directory::{Directory, MmapDirectory, RamDirectory};
+use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
+use tantivy::directory::{
+    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, RamDirectory, WatchCallback,
+    WatchHandle, WritePtr,
+};
 use tantivy::query::{AllQuery, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
@@ -294,7 +299,17 @@ impl Guide {
         })
     }
 
-    /// The index of the built-in guide that `build.rs` made at compile time, in memory.
+    /// The built-in index searched where it lies in the binary: no copy, no files, no cache.
+    /// Used when the user has no entries of their own.
+    pub fn builtin() -> Result<Guide> {
+        let index = Index::open(Embedded).context("the built-in index does not open")?;
+        register_analyzers(&index);
+        let (_, fields) = schema();
+        Guide::from_index(index, fields, None)
+    }
+
+    /// The index of the built-in guide that `build.rs` made at compile time, in memory and
+    /// writable, to add the user's entries to.
     pub fn embedded() -> Result<Guide> {
         let ram = RamDirectory::create();
         let mut vocab = None;
@@ -462,13 +477,13 @@ impl Guide {
     }
 
     /// The vocabulary kept with the index (empty if it cannot be read: it only feeds
-    /// suggestions).
+    /// suggestions). An index without a folder is the built-in one.
     pub fn vocab(&self) -> &Vocab {
-        self.vocab.get_or_init(|| {
-            self.dir
-                .as_ref()
-                .and_then(|d| Vocab::load(&d.join(VOCAB_FILE)).ok())
-                .unwrap_or_default()
+        self.vocab.get_or_init(|| match &self.dir {
+            Some(dir) => Vocab::load(&dir.join(VOCAB_FILE)).unwrap_or_default(),
+            None => embedded_file(Path::new(VOCAB_FILE))
+                .map(|bytes| Vocab::parse(&String::from_utf8_lossy(bytes)))
+                .unwrap_or_default(),
         })
     }
 
@@ -540,6 +555,73 @@ impl Guide {
         searcher
             .search(query, &TopDocs::with_limit(limit.max(1)).order_by_score())
             .context("cannot search the index")
+    }
+}
+
+fn embedded_file(path: &Path) -> Option<&'static [u8]> {
+    builtin::INDEX_FILES
+        .iter()
+        .find(|(name, _)| Path::new(name) == path)
+        .map(|(_, bytes)| *bytes)
+}
+
+/// The built-in index files as a read-only tantivy directory over the binary's own bytes.
+#[derive(Debug, Clone)]
+struct Embedded;
+
+fn read_only() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        "the built-in index is read-only",
+    )
+}
+
+impl Directory for Embedded {
+    fn get_file_handle(&self, path: &Path) -> Result<Arc<dyn FileHandle>, OpenReadError> {
+        embedded_file(path)
+            .map(|bytes| Arc::new(bytes) as Arc<dyn FileHandle>)
+            .ok_or_else(|| OpenReadError::FileDoesNotExist(path.to_path_buf()))
+    }
+
+    fn delete(&self, path: &Path) -> Result<(), DeleteError> {
+        Err(DeleteError::IoError {
+            io_error: Arc::new(read_only()),
+            filepath: path.to_path_buf(),
+        })
+    }
+
+    fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
+        Ok(embedded_file(path).is_some())
+    }
+
+    fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
+        Err(OpenWriteError::wrap_io_error(
+            read_only(),
+            path.to_path_buf(),
+        ))
+    }
+
+    fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
+        embedded_file(path)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| OpenReadError::FileDoesNotExist(path.to_path_buf()))
+    }
+
+    fn atomic_write(&self, _path: &Path, _data: &[u8]) -> io::Result<()> {
+        Err(read_only())
+    }
+
+    fn sync_directory(&self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Nothing can change, so there is nothing to lock.
+    fn acquire_lock(&self, _lock: &Lock) -> Result<DirectoryLock, LockError> {
+        Ok(DirectoryLock::from(Box::new(())))
+    }
+
+    fn watch(&self, _callback: WatchCallback) -> tantivy::Result<WatchHandle> {
+        Ok(WatchHandle::empty())
     }
 }
 
@@ -626,6 +708,9 @@ mod tests {
     #[test]
     fn the_embedded_index_is_the_builtin_guide_indexed_now() {
         let embedded = Guide::embedded().unwrap();
+        let builtin = Guide::builtin().unwrap();
+        assert_eq!(builtin.all().unwrap(), embedded.all().unwrap());
+        assert_eq!(builtin.vocab(), embedded.vocab());
         let (entries, problems) = crate::kb::builtin_entries();
         assert!(problems.is_empty());
         assert_eq!(

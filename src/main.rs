@@ -154,6 +154,15 @@ fn run(cli: Cli) -> Result<bool> {
         }
         Command::Index => {
             let (files, scan_problems) = user_files(&paths);
+            let mut out = io::stdout().lock();
+            if files.is_empty() {
+                let count = Guide::builtin()?.all()?.len();
+                writeln!(
+                    out,
+                    "{count} built-in entries, indexed when pyguide was built; no entries of your own to index (see `pyguide paths`)"
+                )?;
+                return Ok(true);
+            }
             let fingerprint = index::fingerprint(builtin::FINGERPRINT, &files);
             let opened = Guide::rebuild(&paths.cache_dir, &fingerprint, || {
                 load_entries(&files, scan_problems)
@@ -162,7 +171,6 @@ fn run(cli: Cli) -> Result<bool> {
                 return Err(err.context("the index was built but could not be saved"));
             }
             let count = opened.built.map_or(0, |b| b.entries);
-            let mut out = io::stdout().lock();
             writeln!(
                 out,
                 "indexed {count} entries into {}",
@@ -240,8 +248,9 @@ fn load_entries(files: &[PathBuf], mut problems: Vec<Problem>) -> Vec<Entry> {
     entries
 }
 
-/// The index, fresh: opened if it matches the guide, else rebuilt (in memory if the cache
-/// folder cannot be written).
+/// The index, fresh. Without entries of the user's own it is the built-in index in the
+/// binary; otherwise the cache folder's, rebuilt when the entries changed (in memory if the
+/// cache folder cannot be written).
 fn open_guide(paths: &Paths) -> Result<Guide> {
     for dir in &paths.missing_env_dirs {
         warn(&format!(
@@ -250,6 +259,12 @@ fn open_guide(paths: &Paths) -> Result<Guide> {
         ));
     }
     let (files, scan_problems) = user_files(paths);
+    if files.is_empty() {
+        for p in &scan_problems {
+            warn(&format!("warning: {p}"));
+        }
+        return Guide::builtin();
+    }
     let fingerprint = index::fingerprint(builtin::FINGERPRINT, &files);
     let opened = Guide::ensure(&paths.cache_dir, &fingerprint, || {
         load_entries(&files, scan_problems)

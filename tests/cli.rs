@@ -296,13 +296,33 @@ fn list_in_color_has_headings_and_escapes() {
 #[test]
 fn index_rebuilds_and_says_what_and_where() {
     let env = Env::new();
+    // Nothing of the user's: the built-in guide was indexed at build time.
+    let run = env.run(&["index"]);
+    run.assert_ok();
+    assert!(
+        run.stdout.starts_with(&format!(
+            "{BUILTIN_COUNT} built-in entries, indexed when pyguide was built"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !env.cache_dir().exists(),
+        "no cache is written for the built-in guide alone"
+    );
+
+    env.write(
+        "data/pyguide/kb/mine.md",
+        &entry("mine", "notes", "Mine", "my own text"),
+    );
     let run = env.run(&["index"]);
     run.assert_ok();
     let expected = format!(
-        "indexed {BUILTIN_COUNT} entries into {}",
+        "indexed {} entries into {}\n",
+        BUILTIN_COUNT + 1,
         env.cache_dir().display()
     );
-    assert!(run.stdout.starts_with(&expected), "{}", run.stdout);
+    assert_eq!(run.stdout, expected);
     assert_eq!(run.stderr, "");
 }
 
@@ -532,6 +552,11 @@ fn help_has_examples() {
 #[test]
 fn eight_concurrent_first_runs_all_succeed() {
     let env = Env::new();
+    // An entry of the user's own, so the index is built into the cache folder.
+    env.write(
+        "data/pyguide/kb/mine.md",
+        &entry("mine", "notes", "Mine", "my own text"),
+    );
     let children: Vec<_> = (0..8)
         .map(|_| {
             env.command(&["search", "post_save"])
@@ -563,6 +588,10 @@ fn eight_concurrent_first_runs_all_succeed() {
 #[test]
 fn a_corrupted_index_is_rebuilt() {
     let env = Env::new();
+    env.write(
+        "data/pyguide/kb/mine.md",
+        &entry("mine", "notes", "Mine", "my own text"),
+    );
     env.run(&["index"]).assert_ok();
     let current = fs::read_to_string(env.cache_dir().join("current")).unwrap();
     let gen_dir = env.cache_dir().join(current.trim());
@@ -587,6 +616,10 @@ fn a_corrupted_index_is_rebuilt() {
 #[test]
 fn an_unwritable_cache_falls_back_to_memory() {
     let env = Env::new();
+    env.write(
+        "data/pyguide/kb/mine.md",
+        &entry("mine", "notes", "Mine", "my own text"),
+    );
     // A file where the cache folder should be cannot be written into.
     env.write("cache/pyguide", "not a folder");
     let run = env.run(&["search", "HTTPAdapter"]);
