@@ -17,6 +17,10 @@ mod kb;
 mod vocab;
 
 #[allow(dead_code)]
+#[path = "src/fresh.rs"]
+mod fresh;
+
+#[allow(dead_code)]
 #[path = "src/index.rs"]
 mod index;
 
@@ -51,7 +55,7 @@ fn main() {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("kb");
     println!("cargo:rerun-if-changed={}", root.display());
-    for source in ["text.rs", "kb.rs", "vocab.rs", "index.rs"] {
+    for source in ["text.rs", "kb.rs", "vocab.rs", "fresh.rs", "index.rs"] {
         println!("cargo:rerun-if-changed=src/{source}");
     }
     let mut files = Vec::new();
@@ -94,7 +98,7 @@ fn main() {
     let index_dir = out.join("index");
     let _ = fs::remove_dir_all(&index_dir);
     fs::create_dir_all(&index_dir).unwrap();
-    let fingerprint = index::fingerprint(builtin_fingerprint, &[]);
+    let fingerprint = index::fingerprint(builtin_fingerprint);
     let guide = index::Guide::from_entries(&entries, &fingerprint)
         .unwrap_or_else(|e| panic!("indexing the built-in guide: {e:#}"));
     guide

@@ -10,6 +10,7 @@
 //!
 //! Together with `search.rs`, the only user of tantivy.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io;
@@ -35,12 +36,13 @@ use tantivy::{
 };
 
 use crate::builtin;
-use crate::kb::{Entry, Origin};
+use crate::fresh::{self, Manifest, SavedDirs};
+use crate::kb::{self, Entry, Origin, Problem};
 use crate::text;
 use crate::vocab::Vocab;
 
 /// Bump when the schema or the analysis changes: old indexes are then rebuilt.
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 4;
 
 /// The vocabulary file in each index folder (see `vocab.rs`).
 const VOCAB_FILE: &str = "vocab.txt";
@@ -52,7 +54,8 @@ pub const STEMMED: &str = "pyguide";
 #[derive(Clone, Copy)]
 pub struct Fields {
     pub id: Field,
-    /// Lookup keys for `show`: `a:<alias>` as written, `l:<loose key>` of the id and aliases.
+    /// Lookup keys: `a:<alias>` as written and `l:<loose key>` of the id and aliases (for
+    /// `show`), `o:<origin>` (to replace a changed file's document).
     pub key: Field,
     pub title: Field,
     pub aliases: Field,
@@ -211,92 +214,251 @@ pub struct Built {
 /// An index ready to search, and how it came to be.
 pub struct Opened {
     pub guide: Guide,
-    /// Set when it was built just now.
+    /// Set when it was built or updated just now.
     pub built: Option<Built>,
     /// Why a freshly built index could not be kept in the cache folder.
     pub unsaved: Option<anyhow::Error>,
+    /// Problems in the user's files found while (re)indexing them; reported once, then.
+    pub problems: Vec<Problem>,
 }
 
-/// A stamp of everything the index depends on: the schema, the built-in guide, and each user
-/// file's path, size and modification time.
-pub fn fingerprint(builtin: u64, user_files: &[PathBuf]) -> String {
+/// A stamp of what every index depends on besides the user's files: the schema, the analyzer
+/// and the built-in guide. Kept as the commit payload; a mismatch means a full rebuild.
+pub fn fingerprint(builtin: u64) -> String {
     let mut h = DefaultHasher::new();
     SCHEMA_VERSION.hash(&mut h);
     builtin.hash(&mut h);
     env!("CARGO_PKG_VERSION").hash(&mut h);
-    for path in user_files {
-        path.hash(&mut h);
-        if let Ok(meta) = fs::metadata(path) {
-            meta.len().hash(&mut h);
-            meta.modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map(|d| d.as_nanos())
-                .hash(&mut h);
-        }
-    }
     format!("{:016x}", h.finish())
 }
 
-impl Guide {
-    /// Opens the live index if its fingerprint matches; otherwise builds one (with `entries`,
-    /// called only then), saves it and swaps it in.
-    pub fn ensure<F>(cache_dir: &Path, fingerprint: &str, entries: F) -> Result<Opened>
-    where
-        F: FnOnce() -> Vec<Entry>,
-    {
-        if let Some(guide) = Guide::open_current(cache_dir, fingerprint) {
-            return Ok(Opened {
-                guide,
-                built: None,
-                unsaved: None,
-            });
+impl Opened {
+    fn unchanged(guide: Guide) -> Opened {
+        Opened {
+            guide,
+            built: None,
+            unsaved: None,
+            problems: Vec::new(),
         }
-        Guide::build(cache_dir, fingerprint, entries, false)
     }
+}
 
-    /// Builds a fresh index now, whatever the fingerprint of the live one.
-    pub fn rebuild<F>(cache_dir: &Path, fingerprint: &str, entries: F) -> Result<Opened>
-    where
-        F: FnOnce() -> Vec<Entry>,
-    {
-        Guide::build(cache_dir, fingerprint, entries, true)
-    }
-
-    /// Builds in memory, then saves into a fresh `gen-*` folder and points `current` at it,
-    /// all under the build lock. If the cache folder cannot be written, the index built in
-    /// memory still answers (and `unsaved` says why it was not kept).
-    fn build<F>(cache_dir: &Path, fingerprint: &str, entries: F, force: bool) -> Result<Opened>
-    where
-        F: FnOnce() -> Vec<Entry>,
-    {
+impl Guide {
+    /// The index of the built-in guide and the user's KB folders (`roots`), fresh: the live
+    /// one if no folder changed; updated in place if only some files changed (and no id moved
+    /// between files or shadows a built-in one); otherwise rebuilt into a new generation.
+    pub fn open(cache_dir: &Path, fingerprint: &str, roots: &[PathBuf]) -> Result<Opened> {
+        let check = || -> Option<fresh::Check> {
+            Some(fresh::check(
+                &SavedDirs::load(&current_dir(cache_dir)?).ok()?,
+                roots,
+            ))
+        };
+        if check() == Some(fresh::Check::Fresh)
+            && let Some(guide) = Guide::open_current(cache_dir, fingerprint)
+        {
+            return Ok(Opened::unchanged(guide));
+        }
         let lock = match lock_cache(cache_dir) {
             Ok(lock) => lock,
             Err(err) => {
-                let (guide, built) = Guide::with_user_entries(&entries(), fingerprint)?;
+                let (manifest, mut problems) = fresh::scan(roots);
+                let (guide, built, _) =
+                    Guide::with_user_files(&manifest, fingerprint, &mut problems)?;
                 return Ok(Opened {
                     guide,
                     built: Some(built),
                     unsaved: Some(err),
+                    problems,
                 });
             }
         };
-        // Another process may have built it while this one waited for the lock.
-        if !force && let Some(guide) = Guide::open_current(cache_dir, fingerprint) {
-            return Ok(Opened {
-                guide,
-                built: None,
-                unsaved: None,
-            });
+        // Another process may have brought it up to date while this one waited.
+        let check = check();
+        let live = Guide::open_current(cache_dir, fingerprint);
+        if check == Some(fresh::Check::Fresh)
+            && let Some(guide) = live
+        {
+            return Ok(Opened::unchanged(guide));
         }
-        let (mut guide, built) = Guide::with_user_entries(&entries(), fingerprint)?;
-        let unsaved = guide.save(cache_dir, fingerprint).err();
+        if let Some(mut guide) = live
+            && let Some(dir) = guide.dir.clone()
+            && let Ok(old) = Manifest::load(&dir)
+        {
+            let (mut manifest, mut problems) = match &check {
+                Some(fresh::Check::Folders(changed)) => fresh::rescan(&old, changed),
+                _ => fresh::scan(roots),
+            };
+            let changes = fresh::diff(&old, &manifest);
+            if let Some(built) = guide.update(&old, &mut manifest, &changes, &mut problems)? {
+                let unsaved = manifest.save(&dir).err();
+                drop(lock);
+                return Ok(Opened {
+                    guide,
+                    built: (!changes.is_empty()).then_some(built),
+                    unsaved,
+                    problems,
+                });
+            }
+        }
+        let (manifest, mut problems) = fresh::scan(roots);
+        let (mut guide, built, manifest) =
+            Guide::with_user_files(&manifest, fingerprint, &mut problems)?;
+        let unsaved = guide.save(cache_dir, fingerprint, &manifest).err();
         drop(lock);
         Ok(Opened {
             guide,
             built: Some(built),
             unsaved,
+            problems,
         })
+    }
+
+    /// Builds a fresh index now, whatever the state of the live one.
+    pub fn rebuild(cache_dir: &Path, fingerprint: &str, roots: &[PathBuf]) -> Result<Opened> {
+        let lock = lock_cache(cache_dir)?;
+        let (manifest, mut problems) = fresh::scan(roots);
+        let (mut guide, built, manifest) =
+            Guide::with_user_files(&manifest, fingerprint, &mut problems)?;
+        let unsaved = guide.save(cache_dir, fingerprint, &manifest).err();
+        drop(lock);
+        Ok(Opened {
+            guide,
+            built: Some(built),
+            unsaved,
+            problems,
+        })
+    }
+
+    /// Applies file changes to this (saved) index in place; tantivy commits atomically, so
+    /// readers see the old state or the new. `None` when only a full rebuild is right: an id
+    /// that shadows or shadowed a built-in entry, or that another file also has.
+    fn update(
+        &mut self,
+        old: &Manifest,
+        manifest: &mut Manifest,
+        changes: &fresh::Changes,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Option<Built>> {
+        let old_ids: HashMap<&Path, &str> = old
+            .files
+            .iter()
+            .map(|s| (s.path.as_path(), s.id.as_str()))
+            .collect();
+        let touched: HashSet<&Path> = changes
+            .added
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(changes.modified.iter().map(|s| s.path.as_path()))
+            .chain(changes.removed.iter().map(|s| s.path.as_path()))
+            .collect();
+        // Ids held by files that did not change.
+        let mut ids_elsewhere: HashMap<&str, usize> = HashMap::new();
+        for s in &old.files {
+            if !touched.contains(s.path.as_path()) && !s.id.is_empty() {
+                *ids_elsewhere.entry(s.id.as_str()).or_default() += 1;
+            }
+        }
+        let builtin = |id: &str| builtin::META.iter().any(|m| m.id == id);
+        let changed: Vec<PathBuf> = changes
+            .added
+            .iter()
+            .cloned()
+            .chain(changes.modified.iter().map(|s| s.path.clone()))
+            .collect();
+        let (entries, parse_problems) = kb::parse_files(&changed);
+        let mut new_ids: HashSet<&str> = HashSet::new();
+        for e in &entries {
+            if builtin(&e.id) || ids_elsewhere.contains_key(e.id.as_str()) || !new_ids.insert(&e.id)
+            {
+                return Ok(None);
+            }
+        }
+        for stamp in changes.modified.iter().chain(&changes.removed) {
+            let id = old_ids.get(stamp.path.as_path()).copied().unwrap_or("");
+            if !id.is_empty() && (builtin(id) || ids_elsewhere.contains_key(id)) {
+                return Ok(None);
+            }
+        }
+        problems.extend(parse_problems);
+        // Carry the ids over from the old manifest, then set the changed files' ones.
+        let parsed: HashMap<PathBuf, &str> = entries
+            .iter()
+            .filter_map(|e| match &e.origin {
+                Origin::User(p) => Some((p.clone(), e.id.as_str())),
+                Origin::Builtin(_) => None,
+            })
+            .collect();
+        for stamp in &mut manifest.files {
+            stamp.id = match parsed.get(&stamp.path) {
+                Some(id) => id.to_string(),
+                None if touched.contains(stamp.path.as_path()) => String::new(),
+                None => old_ids
+                    .get(stamp.path.as_path())
+                    .copied()
+                    .unwrap_or("")
+                    .to_string(),
+            };
+        }
+        if !changes.is_empty() {
+            let f = self.fields;
+            let writer = writer_for(&self._index, entries.len())?;
+            for stamp in changes.modified.iter().chain(&changes.removed) {
+                let key = Origin::User(stamp.path.clone()).to_key();
+                writer.delete_term(Term::from_field_text(f.key, &format!("o:{key}")));
+            }
+            for e in &entries {
+                writer
+                    .add_document(document(f, e))
+                    .context("cannot add to the index")?;
+            }
+            let payload = self.payload().unwrap_or_default();
+            commit(writer, &payload)?;
+            self.reader.reload().context("cannot reopen the index")?;
+            if !entries.is_empty() {
+                let mut vocab = self.vocab().clone();
+                vocab.merge(Vocab::from_entries(&entries));
+                if let Some(dir) = &self.dir {
+                    vocab.save(&dir.join(VOCAB_FILE))?;
+                }
+                self.vocab = OnceLock::from(vocab);
+            }
+        }
+        Ok(Some(Built {
+            entries: entries.len(),
+        }))
+    }
+
+    /// The built-in index plus the entries of the scanned files, in memory: a user entry
+    /// with a built-in id replaces that entry, and of two user entries with one id the first
+    /// (in folder precedence) wins. Returns the manifest with each file's id.
+    fn with_user_files(
+        manifest: &Manifest,
+        fingerprint: &str,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(Guide, Built, Manifest)> {
+        let paths: Vec<PathBuf> = manifest.files.iter().map(|s| s.path.clone()).collect();
+        let (parsed, parse_problems) = kb::parse_files(&paths);
+        problems.extend(parse_problems);
+        let (user, merge_problems) = kb::merge(parsed, Vec::new());
+        problems.extend(merge_problems);
+        let (guide, built) = Guide::with_user_entries(&user, fingerprint)?;
+        let ids: HashMap<&Path, &str> = user
+            .iter()
+            .filter_map(|e| match &e.origin {
+                Origin::User(p) => Some((p.as_path(), e.id.as_str())),
+                Origin::Builtin(_) => None,
+            })
+            .collect();
+        let mut manifest = manifest.clone();
+        for stamp in &mut manifest.files {
+            stamp.id = ids
+                .get(stamp.path.as_path())
+                .copied()
+                .unwrap_or("")
+                .to_string();
+        }
+        Ok((guide, built, manifest))
     }
 
     /// The built-in index searched where it lies in the binary: no copy, no files, no cache.
@@ -412,7 +574,7 @@ impl Guide {
     /// Copies the in-memory index into a new generation folder and makes it the live one.
     /// Plain writes, no fsync: the index is a cache, and a torn copy fails to open and is
     /// rebuilt.
-    fn save(&mut self, cache_dir: &Path, fingerprint: &str) -> Result<()> {
+    fn save(&mut self, cache_dir: &Path, fingerprint: &str, manifest: &Manifest) -> Result<()> {
         let gen_name = format!(
             "gen-{fingerprint}-{}-{}",
             std::process::id(),
@@ -425,6 +587,7 @@ impl Guide {
             fs::create_dir(&gen_dir)
                 .with_context(|| format!("cannot create {}", gen_dir.display()))?;
             self.export(&gen_dir)?;
+            manifest.save(&gen_dir)?;
             let pointer_tmp = cache_dir.join(format!("current.tmp-{}", std::process::id()));
             fs::write(&pointer_tmp, &gen_name)
                 .and_then(|()| fs::rename(&pointer_tmp, cache_dir.join("current")))
@@ -441,12 +604,7 @@ impl Guide {
 
     /// The live index, if there is one, it opens, and it was built from this fingerprint.
     fn open_current(cache_dir: &Path, fingerprint: &str) -> Option<Guide> {
-        let name = fs::read_to_string(cache_dir.join("current")).ok()?;
-        let name = name.trim();
-        if !name.starts_with("gen-") || name.contains(['/', '\\']) {
-            return None;
-        }
-        let dir = cache_dir.join(name);
+        let dir = current_dir(cache_dir)?;
         let directory = MmapDirectory::open(&dir).ok()?;
         let index = Index::open(directory).ok()?;
         let payload = index.load_metas().ok()?.payload;
@@ -556,6 +714,16 @@ impl Guide {
             .search(query, &TopDocs::with_limit(limit.max(1)).order_by_score())
             .context("cannot search the index")
     }
+}
+
+/// The live generation folder named by `current`.
+fn current_dir(cache_dir: &Path) -> Option<PathBuf> {
+    let name = fs::read_to_string(cache_dir.join("current")).ok()?;
+    let name = name.trim();
+    if !name.starts_with("gen-") || name.contains(['/', '\\']) {
+        return None;
+    }
+    Some(cache_dir.join(name))
 }
 
 fn embedded_file(path: &Path) -> Option<&'static [u8]> {
@@ -680,6 +848,7 @@ fn document(f: Fields, e: &Entry) -> TantivyDocument {
     doc.add_text(f.meta, format!("{} {}", e.id, e.category));
     let plain = text::plain_text(&e.body);
     doc.add_text(f.body, plain);
+    doc.add_text(f.key, format!("o:{}", e.origin.to_key()));
     doc.add_text(f.origin, e.origin.to_key());
     doc
 }
@@ -713,10 +882,7 @@ mod tests {
         assert_eq!(builtin.vocab(), embedded.vocab());
         let (entries, problems) = crate::kb::builtin_entries();
         assert!(problems.is_empty());
-        assert_eq!(
-            embedded.payload(),
-            Some(fingerprint(builtin::FINGERPRINT, &[]))
-        );
+        assert_eq!(embedded.payload(), Some(fingerprint(builtin::FINGERPRINT)));
         let fresh = Guide::from_entries(&entries, "now").unwrap();
         assert_eq!(fresh.searcher().num_docs(), embedded.searcher().num_docs());
         assert_eq!(fresh.vocab(), embedded.vocab());

@@ -431,11 +431,27 @@ pub fn builtin_entries() -> (Vec<Entry>, Vec<Problem>) {
 /// Every `.md` file under `root` (or `root` itself if it is a file), sorted; hidden files and
 /// folders are skipped, and each folder is visited once even through symlink loops.
 pub fn entry_files(root: &Path) -> (Vec<PathBuf>, Vec<Problem>) {
+    let (files, _, problems) = entry_files_and_dirs(root);
+    (files.into_iter().map(|(path, _)| path).collect(), problems)
+}
+
+/// Like [`entry_files`], with each file's metadata and every folder visited.
+#[allow(clippy::type_complexity)]
+pub fn entry_files_and_dirs(
+    root: &Path,
+) -> (
+    Vec<(PathBuf, fs::Metadata)>,
+    Vec<(PathBuf, fs::Metadata)>,
+    Vec<Problem>,
+) {
     let mut files = Vec::new();
+    let mut dirs = Vec::new();
     let mut problems = Vec::new();
-    if root.is_file() {
-        files.push(root.to_path_buf());
-        return (files, problems);
+    if let Ok(meta) = fs::metadata(root)
+        && meta.is_file()
+    {
+        files.push((root.to_path_buf(), meta));
+        return (files, dirs, problems);
     }
     let mut seen = HashSet::new();
     let mut stack = vec![root.to_path_buf()];
@@ -446,6 +462,11 @@ pub fn entry_files(root: &Path) -> (Vec<PathBuf>, Vec<Problem>) {
         if !seen.insert(canonical) {
             continue;
         }
+        // The folder's mtime is taken before reading it, so a file created meanwhile makes
+        // the recorded time stale rather than going unnoticed.
+        let Ok(dir_meta) = fs::metadata(&dir) else {
+            continue;
+        };
         let read = match fs::read_dir(&dir) {
             Ok(read) => read,
             Err(e) => {
@@ -457,6 +478,7 @@ pub fn entry_files(root: &Path) -> (Vec<PathBuf>, Vec<Problem>) {
                 continue;
             }
         };
+        dirs.push((dir, dir_meta));
         for item in read.flatten() {
             let path = item.path();
             if item.file_name().to_string_lossy().starts_with('.') {
@@ -469,12 +491,12 @@ pub fn entry_files(root: &Path) -> (Vec<PathBuf>, Vec<Problem>) {
             if meta.is_dir() {
                 stack.push(path);
             } else if meta.is_file() && path.extension().is_some_and(|e| e == "md") {
-                files.push(path);
+                files.push((path, meta));
             }
         }
     }
-    files.sort();
-    (files, problems)
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    (files, dirs, problems)
 }
 
 /// The entries of the given files, with a problem for each file that could not be used.

@@ -7,6 +7,7 @@
 mod builtin;
 mod cli;
 mod exec;
+mod fresh;
 mod index;
 mod kb;
 mod paths;
@@ -97,7 +98,7 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Show { topic } => {
             let words = topic.join(" ");
             // Without entries of the user's own, a named built-in entry needs no index.
-            if user_files(&paths).0.is_empty()
+            if user_roots(&paths).is_empty()
                 && let Some(meta) = kb::find_builtin(&words)
             {
                 let entry = kb::builtin_entry(meta);
@@ -153,9 +154,9 @@ fn run(cli: Cli) -> Result<bool> {
             Ok(true)
         }
         Command::Index => {
-            let (files, scan_problems) = user_files(&paths);
+            let roots = user_roots(&paths);
             let mut out = io::stdout().lock();
-            if files.is_empty() {
+            if roots.is_empty() {
                 let count = Guide::builtin()?.all()?.len();
                 writeln!(
                     out,
@@ -163,10 +164,11 @@ fn run(cli: Cli) -> Result<bool> {
                 )?;
                 return Ok(true);
             }
-            let fingerprint = index::fingerprint(builtin::FINGERPRINT, &files);
-            let opened = Guide::rebuild(&paths.cache_dir, &fingerprint, || {
-                load_entries(&files, scan_problems)
-            })?;
+            let fingerprint = index::fingerprint(builtin::FINGERPRINT);
+            let opened = Guide::rebuild(&paths.cache_dir, &fingerprint, &roots)?;
+            for p in &opened.problems {
+                warn(&format!("warning: skipped {p}"));
+            }
             if let Some(err) = opened.unsaved {
                 return Err(err.context("the index was built but could not be saved"));
             }
@@ -235,22 +237,9 @@ fn user_files(paths: &Paths) -> (Vec<PathBuf>, Vec<Problem>) {
     (files, problems)
 }
 
-/// The user's entries (the built-in ones are in the embedded index); problems in the user's
-/// files are reported as warnings.
-fn load_entries(files: &[PathBuf], mut problems: Vec<Problem>) -> Vec<Entry> {
-    let (user, parse_problems) = kb::parse_files(files);
-    problems.extend(parse_problems);
-    let (entries, merge_problems) = kb::merge(user, Vec::new());
-    problems.extend(merge_problems);
-    for p in &problems {
-        warn(&format!("warning: skipped {p}"));
-    }
-    entries
-}
-
-/// The index, fresh. Without entries of the user's own it is the built-in index in the
-/// binary; otherwise the cache folder's, rebuilt when the entries changed (in memory if the
-/// cache folder cannot be written).
+/// The index, fresh. Without KB folders of the user's it is the built-in index in the binary;
+/// otherwise the cache folder's, kept up to date (in memory if the cache folder cannot be
+/// written). Problems in the user's files are reported when they are (re)indexed.
 fn open_guide(paths: &Paths) -> Result<Guide> {
     for dir in &paths.missing_env_dirs {
         warn(&format!(
@@ -258,23 +247,35 @@ fn open_guide(paths: &Paths) -> Result<Guide> {
             dir.display()
         ));
     }
-    let (files, scan_problems) = user_files(paths);
-    if files.is_empty() {
-        for p in &scan_problems {
-            warn(&format!("warning: {p}"));
-        }
+    let roots = user_roots(paths);
+    if roots.is_empty() {
         return Guide::builtin();
     }
-    let fingerprint = index::fingerprint(builtin::FINGERPRINT, &files);
-    let opened = Guide::ensure(&paths.cache_dir, &fingerprint, || {
-        load_entries(&files, scan_problems)
-    })?;
-    if let Some(err) = opened.unsaved {
+    let fingerprint = index::fingerprint(builtin::FINGERPRINT);
+    let opened = Guide::open(&paths.cache_dir, &fingerprint, &roots)?;
+    report(&opened);
+    Ok(opened.guide)
+}
+
+/// The user's KB folders that exist, in precedence order.
+fn user_roots(paths: &Paths) -> Vec<PathBuf> {
+    paths
+        .kb_dirs
+        .iter()
+        .filter(|d| d.path.exists())
+        .map(|d| d.path.clone())
+        .collect()
+}
+
+fn report(opened: &index::Opened) {
+    for p in &opened.problems {
+        warn(&format!("warning: skipped {p}"));
+    }
+    if let Some(err) = &opened.unsaved {
         warn(&format!(
             "warning: {err:#}; searching without a saved index"
         ));
     }
-    Ok(opened.guide)
 }
 
 /// `show`'s lookup: id, then alias, then the loose name, then the best search hit.

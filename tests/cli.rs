@@ -438,24 +438,84 @@ fn a_broken_user_file_is_reported_once_and_skipped() {
     assert!(fs::read_to_string(&bad).unwrap().contains("tittle: Oops"));
 }
 
+/// Saves a file the way most editors do: write a new file, rename it over the old one.
+fn safe_save(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("md.tmp~");
+    fs::write(&tmp, text).unwrap();
+    fs::rename(&tmp, path).unwrap();
+}
+
 #[test]
-fn an_edited_user_file_is_picked_up_without_an_index_command() {
+fn added_edited_and_deleted_user_files_are_picked_up_without_an_index_command() {
     let env = Env::new();
     let path = env.write(
         "data/pyguide/kb/note.md",
         &entry("note", "notes", "Note", "first marsupial"),
     );
     assert_eq!(env.run(&["search", "marsupial"]).ids(), ["note"]);
-    fs::write(
+    safe_save(
         &path,
-        entry("note", "notes", "Note", "now about platypus and more text"),
-    )
-    .unwrap();
+        &entry("note", "notes", "Note", "now about platypus and more text"),
+    );
     let run = env.run(&["search", "platypus"]);
     run.assert_ok();
     assert_eq!(run.ids(), ["note"]);
+    env.run(&["search", "marsupial"]).assert_status(1);
+    env.write(
+        "data/pyguide/kb/sub/other.md",
+        &entry("other", "notes", "Other", "wombat facts"),
+    );
+    assert_eq!(env.run(&["search", "wombat"]).ids(), ["other"]);
     fs::remove_file(&path).unwrap();
     env.run(&["search", "platypus"]).assert_status(1);
+    assert_eq!(env.run(&["search", "wombat"]).ids(), ["other"]);
+}
+
+#[test]
+fn an_edit_written_in_place_is_picked_up_by_the_next_full_scan() {
+    let env = Env::new();
+    let path = env.write(
+        "data/pyguide/kb/note.md",
+        &entry("note", "notes", "Note", "first marsupial"),
+    );
+    assert_eq!(env.run(&["search", "marsupial"]).ids(), ["note"]);
+    // Written in place, the folder's mtime does not change; within the rescan interval the
+    // index may lag, a full scan (here: every time) catches up.
+    fs::write(&path, entry("note", "notes", "Note", "now about echidna")).unwrap();
+    let run = env.run_with(&["search", "echidna"], &[("PYGUIDE_RESCAN_SECONDS", "0")]);
+    assert_eq!(run.ids(), ["note"]);
+    // `show` reads the file itself, so it is never stale.
+    let run = env.run(&["show", "note"]);
+    assert!(run.stdout.contains("now about echidna"), "{}", run.stdout);
+    // `pyguide index` rescans too.
+    fs::write(&path, entry("note", "notes", "Note", "now about quoll")).unwrap();
+    env.run(&["index"]).assert_ok();
+    assert_eq!(env.run(&["search", "quoll"]).ids(), ["note"]);
+}
+
+#[test]
+fn an_id_moving_between_user_and_builtin_entries_rebuilds_correctly() {
+    let env = Env::new();
+    let path = env.write(
+        "data/pyguide/kb/gen.md",
+        &entry("my-notes", "notes", "Mine", "kookaburra"),
+    );
+    assert_eq!(env.run(&["search", "kookaburra"]).ids(), ["my-notes"]);
+    // The file now overrides a built-in entry; then stops overriding it.
+    safe_save(
+        &path,
+        &entry("generators", "syntax", "My generators", "kookaburra"),
+    );
+    let run = env.run(&["show", "generators"]);
+    assert!(run.stdout.contains("kookaburra"), "{}", run.stdout);
+    safe_save(&path, &entry("my-notes", "notes", "Mine", "kookaburra"));
+    let run = env.run(&["show", "generators"]);
+    assert!(
+        run.stdout.contains("gi_frame"),
+        "the built-in entry is back: {}",
+        run.stdout
+    );
+    assert_eq!(env.run(&["list"]).stdout.lines().count(), BUILTIN_COUNT + 1);
 }
 
 #[test]

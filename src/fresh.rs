@@ -1,0 +1,451 @@
+//! Whether the saved index still matches the user's KB folders, at the cost of a few `stat`
+//! calls rather than a walk of every file.
+//!
+//! A full scan records every folder's and file's modification time (the manifest, kept beside
+//! the index). Creating, deleting or renaming a file changes its folder's mtime, and so does an
+//! editor's safe save (vim, JetBrains, `sed -i`: write a new file, rename it over the old). So
+//! each command only stats the recorded folders. An edit written in place (VS Code, nano) leaves
+//! folders untouched; a full scan at most every [`FULL_SCAN_EVERY`] picks those up, and `show`
+//! always reads the file itself. At 10,000 files a folder check is about a hundred stats; a
+//! full scan is ten thousand.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+
+use crate::kb::{self, Problem};
+
+/// The longest time the folder check is trusted before a full scan; PYGUIDE_RESCAN_SECONDS
+/// overrides it (0: scan every time, for edits written in place in a small guide).
+pub const FULL_SCAN_EVERY: Duration = Duration::from_secs(30);
+
+fn full_scan_every() -> u64 {
+    std::env::var("PYGUIDE_RESCAN_SECONDS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(FULL_SCAN_EVERY.as_secs())
+}
+
+const DIRS_FILE: &str = "dirs.tsv";
+
+/// The recorded "mtime" of a folder that does not exist.
+const MISSING: i128 = -1;
+const FILES_FILE: &str = "files.tsv";
+
+/// One file as last seen: its size and modification time, and the id it held (empty if the
+/// file could not be used).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub path: PathBuf,
+    pub size: u64,
+    pub mtime: i128,
+    pub id: String,
+}
+
+/// What a full scan saw.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manifest {
+    /// The KB folders, in precedence order, as configured when scanned.
+    pub roots: Vec<PathBuf>,
+    /// Every folder under them, with its modification time.
+    pub dirs: Vec<(PathBuf, i128)>,
+    pub files: Vec<Stamp>,
+    /// When the scan ran (seconds since the epoch).
+    pub scanned_at: u64,
+}
+
+/// Files added, removed or changed between two scans.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub added: Vec<PathBuf>,
+    pub removed: Vec<Stamp>,
+    pub modified: Vec<Stamp>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.modified.is_empty()
+    }
+}
+
+fn mtime_of(meta: &fs::Metadata) -> i128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Walks the KB folders: every folder's and every entry file's stamp (ids left empty).
+pub fn scan(roots: &[PathBuf]) -> (Manifest, Vec<Problem>) {
+    let mut manifest = Manifest {
+        roots: roots.to_vec(),
+        scanned_at: now(),
+        ..Manifest::default()
+    };
+    let mut problems = Vec::new();
+    for root in roots {
+        if fs::metadata(root).is_err() {
+            // Watched too: creating it must be noticed.
+            manifest.dirs.push((root.clone(), MISSING));
+            continue;
+        }
+        let (files, dirs, p) = kb::entry_files_and_dirs(root);
+        problems.extend(p);
+        for (dir, meta) in dirs {
+            manifest.dirs.push((dir, mtime_of(&meta)));
+        }
+        for (path, meta) in files {
+            manifest.files.push(stamp(path, &meta));
+        }
+    }
+    (manifest, problems)
+}
+
+/// What the folder check found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Check {
+    /// No folder changed, and the last full scan is recent.
+    Fresh,
+    /// These folders changed (files created, deleted or renamed in them).
+    Folders(Vec<PathBuf>),
+    /// Other folders are configured, or the last full scan is too old: scan everything.
+    Full,
+}
+
+/// Compares the recorded folders with the disk: one stat per folder.
+pub fn check(saved: &SavedDirs, roots: &[PathBuf]) -> Check {
+    if saved.roots != roots || now().saturating_sub(saved.scanned_at) >= full_scan_every() {
+        return Check::Full;
+    }
+    let changed: Vec<PathBuf> = saved
+        .dirs
+        .iter()
+        .filter(|(dir, mtime)| fs::metadata(dir).map_or(MISSING, |m| mtime_of(&m)) != *mtime)
+        .map(|(dir, _)| dir.clone())
+        .collect();
+    if changed.is_empty() {
+        Check::Fresh
+    } else {
+        Check::Folders(changed)
+    }
+}
+
+/// The manifest after re-reading only the changed folders: their files are listed again,
+/// folders that appeared are walked, folders that went are dropped with all they held. The
+/// full-scan clock is not reset.
+pub fn rescan(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>) {
+    let mut m = old.clone();
+    let mut problems = Vec::new();
+    for dir in changed {
+        let Ok(meta) = fs::metadata(dir) else {
+            // Gone: everything under it goes; a configured root stays watched.
+            m.files.retain(|f| !f.path.starts_with(dir));
+            m.dirs.retain(|(d, _)| !d.starts_with(dir));
+            if m.roots.contains(dir) {
+                m.dirs.push((dir.clone(), MISSING));
+            }
+            continue;
+        };
+        m.files.retain(|f| f.path.parent() != Some(dir.as_path()));
+        m.dirs.retain(|(d, _)| d != dir);
+        m.dirs.push((dir.clone(), mtime_of(&meta)));
+        let read = match fs::read_dir(dir) {
+            Ok(read) => read,
+            Err(e) => {
+                problems.push(Problem {
+                    origin: kb::Origin::User(dir.clone()),
+                    line: 1,
+                    message: format!("cannot read this folder: {e}"),
+                });
+                continue;
+            }
+        };
+        let mut present = Vec::new();
+        for item in read.flatten() {
+            let path = item.path();
+            if item.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let Ok(meta) = fs::metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                present.push(path.clone());
+                if !m.dirs.iter().any(|(d, _)| *d == path) {
+                    let (files, dirs, p) = kb::entry_files_and_dirs(&path);
+                    problems.extend(p);
+                    m.dirs
+                        .extend(dirs.into_iter().map(|(d, meta)| (d, mtime_of(&meta))));
+                    m.files
+                        .extend(files.into_iter().map(|(path, meta)| stamp(path, &meta)));
+                }
+            } else if meta.is_file() && path.extension().is_some_and(|e| e == "md") {
+                m.files.push(stamp(path, &meta));
+            }
+        }
+        // Subfolders that went since the last scan.
+        let gone: Vec<PathBuf> = m
+            .dirs
+            .iter()
+            .filter(|(d, _)| d.parent() == Some(dir.as_path()) && !present.contains(d))
+            .map(|(d, _)| d.clone())
+            .collect();
+        for g in gone {
+            m.files.retain(|f| !f.path.starts_with(&g));
+            m.dirs.retain(|(d, _)| !d.starts_with(&g));
+        }
+    }
+    (m, problems)
+}
+
+fn stamp(path: PathBuf, meta: &fs::Metadata) -> Stamp {
+    Stamp {
+        path,
+        size: meta.len(),
+        mtime: mtime_of(meta),
+        id: String::new(),
+    }
+}
+
+/// What changed from `old` to `new` (matched by path).
+pub fn diff(old: &Manifest, new: &Manifest) -> Changes {
+    let mut changes = Changes::default();
+    let old_by_path: std::collections::HashMap<&Path, &Stamp> =
+        old.files.iter().map(|s| (s.path.as_path(), s)).collect();
+    let new_paths: std::collections::HashSet<&Path> =
+        new.files.iter().map(|s| s.path.as_path()).collect();
+    for stamp in &new.files {
+        match old_by_path.get(stamp.path.as_path()) {
+            None => changes.added.push(stamp.path.clone()),
+            Some(old) if old.size != stamp.size || old.mtime != stamp.mtime => {
+                changes.modified.push((*old).clone())
+            }
+            Some(_) => {}
+        }
+    }
+    for stamp in &old.files {
+        if !new_paths.contains(stamp.path.as_path()) {
+            changes.removed.push(stamp.clone());
+        }
+    }
+    changes
+}
+
+/// The part of a manifest read by every command: folders and the scan time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedDirs {
+    pub roots: Vec<PathBuf>,
+    pub dirs: Vec<(PathBuf, i128)>,
+    pub scanned_at: u64,
+}
+
+// The manifest files: tab-separated lines. Paths are written as they are; a path holding a
+// tab or a newline cannot be recorded, and its file is rescanned every time (never wrong,
+// only slower).
+fn path_ok(path: &Path) -> Option<&str> {
+    path.to_str().filter(|p| !p.contains(['\t', '\n']))
+}
+
+impl Manifest {
+    /// Writes both manifest files into `dir`, each replaced atomically.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let mut dirs = format!("scanned\t{}\n", self.scanned_at);
+        for root in &self.roots {
+            if let Some(p) = path_ok(root) {
+                dirs.push_str(&format!("root\t{p}\n"));
+            }
+        }
+        for (d, mtime) in &self.dirs {
+            if let Some(p) = path_ok(d) {
+                dirs.push_str(&format!("dir\t{mtime}\t{p}\n"));
+            }
+        }
+        let mut files = String::with_capacity(self.files.len() * 80);
+        for s in &self.files {
+            if let Some(p) = path_ok(&s.path) {
+                files.push_str(&format!("{}\t{}\t{}\t{p}\n", s.size, s.mtime, s.id));
+            }
+        }
+        write_atomic(&dir.join(FILES_FILE), &files)?;
+        write_atomic(&dir.join(DIRS_FILE), &dirs)
+    }
+
+    /// Reads the full manifest (only needed when something changed).
+    pub fn load(dir: &Path) -> Result<Manifest> {
+        let saved = SavedDirs::load(dir)?;
+        let path = dir.join(FILES_FILE);
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut files = Vec::new();
+        for line in text.lines() {
+            let mut parts = line.splitn(4, '\t');
+            let (Some(size), Some(mtime), Some(id), Some(p)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                anyhow::bail!("{}: malformed line", path.display());
+            };
+            files.push(Stamp {
+                path: PathBuf::from(p),
+                size: size.parse().context("malformed size")?,
+                mtime: mtime.parse().context("malformed mtime")?,
+                id: id.to_string(),
+            });
+        }
+        Ok(Manifest {
+            roots: saved.roots,
+            dirs: saved.dirs,
+            files,
+            scanned_at: saved.scanned_at,
+        })
+    }
+}
+
+impl SavedDirs {
+    pub fn load(dir: &Path) -> Result<SavedDirs> {
+        let path = dir.join(DIRS_FILE);
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut saved = SavedDirs {
+            roots: Vec::new(),
+            dirs: Vec::new(),
+            scanned_at: 0,
+        };
+        for line in text.lines() {
+            match line.split_once('\t') {
+                Some(("scanned", t)) => saved.scanned_at = t.parse().context("malformed time")?,
+                Some(("root", p)) => saved.roots.push(PathBuf::from(p)),
+                Some(("dir", rest)) => {
+                    let (mtime, p) = rest.split_once('\t').context("malformed folder line")?;
+                    saved
+                        .dirs
+                        .push((PathBuf::from(p), mtime.parse().context("malformed mtime")?));
+                }
+                _ => anyhow::bail!("{}: malformed line", path.display()),
+            }
+        }
+        Ok(saved)
+    }
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    fs::write(&tmp, text)
+        .and_then(|()| fs::rename(&tmp, path))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(path: &str, size: u64, mtime: i128) -> Stamp {
+        Stamp {
+            path: path.into(),
+            size,
+            mtime,
+            id: String::new(),
+        }
+    }
+
+    #[test]
+    fn diff_finds_added_removed_and_modified_files() {
+        let old = Manifest {
+            files: vec![stamp("a", 1, 1), stamp("b", 1, 1), stamp("c", 1, 1)],
+            ..Manifest::default()
+        };
+        let new = Manifest {
+            files: vec![stamp("a", 1, 1), stamp("b", 2, 1), stamp("d", 1, 1)],
+            ..Manifest::default()
+        };
+        let changes = diff(&old, &new);
+        assert_eq!(changes.added, [PathBuf::from("d")]);
+        assert_eq!(changes.modified, [stamp("b", 1, 1)]);
+        assert_eq!(changes.removed, [stamp("c", 1, 1)]);
+        assert!(diff(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn rescanning_changed_folders_equals_a_full_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = dir.path().join("kb");
+        for sub in ["a", "b", "b/old"] {
+            fs::create_dir_all(kb.join(sub)).unwrap();
+        }
+        fs::write(kb.join("a/1.md"), "1").unwrap();
+        fs::write(kb.join("b/2.md"), "2").unwrap();
+        fs::write(kb.join("b/old/3.md"), "3").unwrap();
+        let roots = vec![kb.clone(), dir.path().join("later")];
+        let (before, _) = scan(&roots);
+        std::thread::sleep(Duration::from_millis(20));
+        fs::remove_dir_all(kb.join("b/old")).unwrap();
+        fs::create_dir_all(kb.join("b/new/deep")).unwrap();
+        fs::write(kb.join("b/new/deep/4.md"), "4").unwrap();
+        fs::write(kb.join("b/5.md"), "5").unwrap();
+        fs::create_dir_all(dir.path().join("later")).unwrap();
+        fs::write(dir.path().join("later/6.md"), "6").unwrap();
+        let saved = SavedDirs {
+            roots: before.roots.clone(),
+            dirs: before.dirs.clone(),
+            scanned_at: before.scanned_at,
+        };
+        let Check::Folders(changed) = check(&saved, &roots) else {
+            panic!("folders changed")
+        };
+        let (mut partial, problems) = rescan(&before, &changed);
+        assert!(problems.is_empty());
+        let (mut full, _) = scan(&roots);
+        for m in [&mut partial, &mut full] {
+            m.files.sort_by(|a, b| a.path.cmp(&b.path));
+            m.dirs.sort();
+        }
+        assert_eq!(partial.files, full.files);
+        assert_eq!(partial.dirs, full.dirs);
+    }
+
+    #[test]
+    fn scan_save_load_and_the_folder_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = dir.path().join("kb");
+        fs::create_dir_all(kb.join("sub")).unwrap();
+        fs::write(kb.join("sub/x.md"), "x").unwrap();
+        let roots = vec![kb.clone()];
+        let (mut manifest, problems) = scan(&roots);
+        assert!(problems.is_empty());
+        assert_eq!(manifest.files.len(), 1);
+        assert_eq!(manifest.dirs.len(), 2);
+        manifest.files[0].id = "x".into();
+        let saved_at = dir.path().join("index");
+        fs::create_dir(&saved_at).unwrap();
+        manifest.save(&saved_at).unwrap();
+        assert_eq!(Manifest::load(&saved_at).unwrap(), manifest);
+
+        let saved = SavedDirs::load(&saved_at).unwrap();
+        assert_eq!(check(&saved, &roots), Check::Fresh);
+        assert_eq!(
+            check(&saved, &[kb.join("sub")]),
+            Check::Full,
+            "other folders configured"
+        );
+        // A new file changes its folder's mtime.
+        std::thread::sleep(Duration::from_millis(20));
+        fs::write(kb.join("sub/y.md"), "y").unwrap();
+        assert_eq!(check(&saved, &roots), Check::Folders(vec![kb.join("sub")]));
+        let old = SavedDirs {
+            scanned_at: 0,
+            ..SavedDirs::load(&saved_at).unwrap()
+        };
+        assert_eq!(
+            check(&old, &roots),
+            Check::Full,
+            "an old scan is not trusted"
+        );
+    }
+}
