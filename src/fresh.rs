@@ -5,27 +5,38 @@
 //! the index). Creating, deleting or renaming a file changes its folder's mtime, and so does an
 //! editor's safe save (vim, JetBrains, `sed -i`: write a new file, rename it over the old). So
 //! each command only stats the recorded folders. An edit written in place (VS Code, nano) leaves
-//! folders untouched; a full scan at most every [`FULL_SCAN_EVERY`] picks those up, and `show`
-//! always reads the file itself. At 10,000 files a folder check is about a hundred stats; a
-//! full scan is ten thousand.
+//! folders untouched: in guides of up to [`SMALL_GUIDE`] files a full scan at most every
+//! [`FULL_SCAN_EVERY`] picks those up; in bigger ones `pyguide index` does. `show` always reads
+//! the file itself. At 10,000 files a folder check is a few stats; a full scan ten thousand.
 
+use std::ffi::OsStr;
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::kb::{self, Problem};
 
-/// The longest time the folder check is trusted before a full scan; PYGUIDE_RESCAN_SECONDS
-/// overrides it (0: scan every time, for edits written in place in a small guide).
+/// The longest time the folder check is trusted before a full scan, for guides of at most
+/// [`SMALL_GUIDE`] files. PYGUIDE_RESCAN_SECONDS sets it for any size (0: scan every time).
 pub const FULL_SCAN_EVERY: Duration = Duration::from_secs(30);
 
-fn full_scan_every() -> u64 {
-    std::env::var("PYGUIDE_RESCAN_SECONDS")
+/// Above this many files a full scan costs more than a command should (a stat is 2 to 3 µs
+/// here), so big guides rely on the folder check and `pyguide index`.
+pub const SMALL_GUIDE: usize = 2_000;
+
+/// How old the last full scan may be, in seconds (`None`: no limit).
+fn full_scan_every(files: usize) -> Option<u64> {
+    match std::env::var("PYGUIDE_RESCAN_SECONDS")
         .ok()
         .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(FULL_SCAN_EVERY.as_secs())
+    {
+        Some(seconds) => Some(seconds),
+        None => (files <= SMALL_GUIDE).then_some(FULL_SCAN_EVERY.as_secs()),
+    }
 }
 
 const DIRS_FILE: &str = "dirs.tsv";
@@ -122,7 +133,9 @@ pub enum Check {
 
 /// Compares the recorded folders with the disk: one stat per folder.
 pub fn check(saved: &SavedDirs, roots: &[PathBuf]) -> Check {
-    if saved.roots != roots || now().saturating_sub(saved.scanned_at) >= full_scan_every() {
+    let too_old = full_scan_every(saved.files)
+        .is_some_and(|limit| now().saturating_sub(saved.scanned_at) >= limit);
+    if saved.roots != roots || too_old {
         return Check::Full;
     }
     let changed: Vec<PathBuf> = saved
@@ -218,12 +231,12 @@ fn stamp(path: PathBuf, meta: &fs::Metadata) -> Stamp {
 /// What changed from `old` to `new` (matched by path).
 pub fn diff(old: &Manifest, new: &Manifest) -> Changes {
     let mut changes = Changes::default();
-    let old_by_path: std::collections::HashMap<&Path, &Stamp> =
-        old.files.iter().map(|s| (s.path.as_path(), s)).collect();
-    let new_paths: std::collections::HashSet<&Path> =
-        new.files.iter().map(|s| s.path.as_path()).collect();
+    // Keyed by the raw path bytes: hashing a Path walks its components, ten times slower.
+    let old_by_path: FxHashMap<&OsStr, &Stamp> =
+        old.files.iter().map(|s| (s.path.as_os_str(), s)).collect();
+    let new_paths: FxHashSet<&OsStr> = new.files.iter().map(|s| s.path.as_os_str()).collect();
     for stamp in &new.files {
-        match old_by_path.get(stamp.path.as_path()) {
+        match old_by_path.get(stamp.path.as_os_str()) {
             None => changes.added.push(stamp.path.clone()),
             Some(old) if old.size != stamp.size || old.mtime != stamp.mtime => {
                 changes.modified.push((*old).clone())
@@ -232,19 +245,20 @@ pub fn diff(old: &Manifest, new: &Manifest) -> Changes {
         }
     }
     for stamp in &old.files {
-        if !new_paths.contains(stamp.path.as_path()) {
+        if !new_paths.contains(stamp.path.as_os_str()) {
             changes.removed.push(stamp.clone());
         }
     }
     changes
 }
 
-/// The part of a manifest read by every command: folders and the scan time.
+/// The part of a manifest read by every command: folders, the scan time, the file count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedDirs {
     pub roots: Vec<PathBuf>,
     pub dirs: Vec<(PathBuf, i128)>,
     pub scanned_at: u64,
+    pub files: usize,
 }
 
 // The manifest files: tab-separated lines. Paths are written as they are; a path holding a
@@ -257,7 +271,11 @@ fn path_ok(path: &Path) -> Option<&str> {
 impl Manifest {
     /// Writes both manifest files into `dir`, each replaced atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let mut dirs = format!("scanned\t{}\n", self.scanned_at);
+        let mut dirs = format!(
+            "scanned\t{}\nfiles\t{}\n",
+            self.scanned_at,
+            self.files.len()
+        );
         for root in &self.roots {
             if let Some(p) = path_ok(root) {
                 dirs.push_str(&format!("root\t{p}\n"));
@@ -271,7 +289,7 @@ impl Manifest {
         let mut files = String::with_capacity(self.files.len() * 80);
         for s in &self.files {
             if let Some(p) = path_ok(&s.path) {
-                files.push_str(&format!("{}\t{}\t{}\t{p}\n", s.size, s.mtime, s.id));
+                let _ = writeln!(files, "{}\t{}\t{}\t{p}", s.size, s.mtime, s.id);
             }
         }
         write_atomic(&dir.join(FILES_FILE), &files)?;
@@ -317,10 +335,12 @@ impl SavedDirs {
             roots: Vec::new(),
             dirs: Vec::new(),
             scanned_at: 0,
+            files: 0,
         };
         for line in text.lines() {
             match line.split_once('\t') {
                 Some(("scanned", t)) => saved.scanned_at = t.parse().context("malformed time")?,
+                Some(("files", n)) => saved.files = n.parse().context("malformed count")?,
                 Some(("root", p)) => saved.roots.push(PathBuf::from(p)),
                 Some(("dir", rest)) => {
                     let (mtime, p) = rest.split_once('\t').context("malformed folder line")?;
@@ -395,6 +415,7 @@ mod tests {
             roots: before.roots.clone(),
             dirs: before.dirs.clone(),
             scanned_at: before.scanned_at,
+            files: before.files.len(),
         };
         let Check::Folders(changed) = check(&saved, &roots) else {
             panic!("folders changed")

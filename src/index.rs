@@ -107,6 +107,14 @@ impl CodeTokenizer {
             stems: Some(text::Stems::default()),
         }
     }
+
+    /// Stems, and leaves every word it saw in `sink` when dropped.
+    pub fn collecting(sink: text::WordSink) -> CodeTokenizer {
+        CodeTokenizer {
+            tokens: Vec::new(),
+            stems: Some(text::Stems::with_sink(sink)),
+        }
+    }
 }
 
 pub struct CodeTokenStream<'a> {
@@ -402,22 +410,21 @@ impl Guide {
         }
         if !changes.is_empty() {
             let f = self.fields;
-            let writer = writer_for(&self._index, entries.len())?;
-            for stamp in changes.modified.iter().chain(&changes.removed) {
-                let key = Origin::User(stamp.path.clone()).to_key();
-                writer.delete_term(Term::from_field_text(f.key, &format!("o:{key}")));
-            }
-            for e in &entries {
-                writer
-                    .add_document(document(f, e))
-                    .context("cannot add to the index")?;
-            }
+            let deletes: Vec<Term> = changes
+                .modified
+                .iter()
+                .chain(&changes.removed)
+                .map(|stamp| {
+                    let key = Origin::User(stamp.path.clone()).to_key();
+                    Term::from_field_text(f.key, &format!("o:{key}"))
+                })
+                .collect();
             let payload = self.payload().unwrap_or_default();
-            commit(writer, &payload)?;
+            let words = write_docs(&self._index, f, &deletes, &entries, &payload)?;
             self.reader.reload().context("cannot reopen the index")?;
             if !entries.is_empty() {
                 let mut vocab = self.vocab().clone();
-                vocab.merge(Vocab::from_entries(&entries));
+                vocab.merge(words);
                 if let Some(dir) = &self.dir {
                     vocab.save(&dir.join(VOCAB_FILE))?;
                 }
@@ -502,23 +509,18 @@ impl Guide {
         if !user.is_empty() || guide.payload().as_deref() != Some(fingerprint) {
             let searcher = guide.searcher();
             let f = guide.fields;
-            let writer = writer_for(&guide._index, user.len())?;
+            let mut deletes = Vec::new();
             for e in user {
                 let term = Term::from_field_text(f.id, &e.id);
                 if searcher.doc_freq(&term).unwrap_or(0) > 0 {
-                    writer.delete_term(term);
+                    deletes.push(term);
                     overridden += 1;
                 }
             }
-            for e in user {
-                writer
-                    .add_document(document(f, e))
-                    .context("cannot add to the index")?;
-            }
-            commit(writer, fingerprint)?;
+            let words = write_docs(&guide._index, f, &deletes, user, fingerprint)?;
             guide.reader.reload().context("cannot reopen the index")?;
             let mut vocab = guide.vocab().clone();
-            vocab.merge(Vocab::from_entries(user));
+            vocab.merge(words);
             guide.vocab = OnceLock::from(vocab);
         }
         let built = Built {
@@ -527,24 +529,14 @@ impl Guide {
         Ok((guide, built))
     }
 
-    /// An index of these entries, in memory, with its vocabulary (built on another thread).
+    /// An index of these entries, in memory, with its vocabulary.
     /// `build.rs` uses it for the built-in guide (the binary itself starts from that index).
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn from_entries(entries: &[Entry], fingerprint: &str) -> Result<Guide> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         register_analyzers(&index);
-        let vocab = thread::scope(|scope| {
-            let vocab = scope.spawn(|| Vocab::from_entries(entries));
-            let writer = writer_for(&index, entries.len())?;
-            for entry in entries {
-                writer
-                    .add_document(document(fields, entry))
-                    .context("cannot add to the index")?;
-            }
-            commit(writer, fingerprint)?;
-            anyhow::Ok(vocab.join().unwrap_or_default())
-        })?;
+        let vocab = write_docs(&index, fields, &[], entries, fingerprint)?;
         let guide = Guide::from_index(index, fields, None)?;
         let _ = guide.vocab.set(vocab);
         Ok(guide)
@@ -804,6 +796,40 @@ fn lock_cache(cache_dir: &Path) -> Result<File> {
     lock.lock()
         .with_context(|| format!("cannot lock {}", path.display()))?;
     Ok(lock)
+}
+
+/// Deletes the documents holding `deletes`, then adds `entries`, and commits with `payload`.
+/// The tokenizers collect the words they see, so the vocabulary comes without a second pass.
+fn write_docs(
+    index: &Index,
+    f: Fields,
+    deletes: &[Term],
+    entries: &[Entry],
+    payload: &str,
+) -> Result<Vocab> {
+    let sink = text::WordSink::default();
+    index.tokenizers().register(
+        STEMMED,
+        TextAnalyzer::from(CodeTokenizer::collecting(sink.clone())),
+    );
+    let written = (|| {
+        let writer = writer_for(index, entries.len())?;
+        // Deletes first: they apply to documents added before them, not to these.
+        for term in deletes {
+            writer.delete_term(term.clone());
+        }
+        for e in entries {
+            writer
+                .add_document(document(f, e))
+                .context("cannot add to the index")?;
+        }
+        commit(writer, payload)
+    })();
+    // Replacing the registered analyzer drops the last tokenizer that holds the sink.
+    register_analyzers(index);
+    written?;
+    let words = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()));
+    Ok(Vocab::from_counts(words))
 }
 
 /// A writer sized for the job: small batches index faster on one thread than starting more

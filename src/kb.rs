@@ -495,7 +495,8 @@ pub fn entry_files_and_dirs(
             }
         }
     }
-    files.sort_by(|a, b| a.0.cmp(&b.0));
+    // By bytes: comparing Paths component by component is several times slower.
+    files.sort_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
     (files, dirs, problems)
 }
 

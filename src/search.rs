@@ -25,8 +25,8 @@ use crate::kb;
 use crate::snippet::{self, Snippet};
 use crate::text;
 
-/// Words that carry little meaning in a question ("how does the … work"). They still score,
-/// but an entry need not contain them.
+/// Words that carry little meaning in a question ("how does the … work"): they are left out
+/// of the query, unless the query has nothing else.
 const STOP_WORDS: &[&str] = &[
     "a",
     "about",
@@ -437,19 +437,38 @@ impl Run<'_> {
             return Vec::new();
         }
         let max_distance = if len >= 6 { 2 } else { 1 };
-        self.guide
+        // Closest first, then the commonest; only words an entry still has.
+        let mut stems = text::Stems::default();
+        let found: Vec<(usize, String)> = self
+            .guide
             .vocab()
-            .closest(&word, max_distance, 4)
+            .closest(&word, max_distance)
             .into_iter()
-            .map(|(w, d)| (w, 1.0 / (1.0 + d as f32)))
+            .filter(|(w, _)| self.df_anywhere(&stems.stem(w)) > 0)
+            .take(4)
+            .map(|(w, d)| (d, w))
+            .collect();
+        found
+            .into_iter()
+            .map(|(d, w)| (w, 1.0 / (1.0 + d as f32)))
             .collect()
     }
 
     /// The query for one unit in one field: any of its forms.
     fn unit_in_field(&self, unit: &Unit, field: Field) -> Box<dyn Query> {
+        // In the body of a big guide, an identifier's parts as a phrase ("post save") cost more
+        // than all the rest of a query; when its whole form (post_save, postsave) is a word of
+        // the guide, that form alone finds it there.
+        let whole_form_known = || {
+            unit.forms
+                .iter()
+                .any(|f| f.words.len() == 1 && f.weight >= 1.0 && self.df_anywhere(&f.words[0]) > 0)
+        };
+        let skip_phrases = field == self.guide.fields.body && whole_form_known();
         let clauses = unit
             .forms
             .iter()
+            .filter(|form| !(skip_phrases && form.words.len() > 1))
             .map(|form| {
                 let q: Box<dyn Query> = if form.words.len() == 1 {
                     Box::new(TermQuery::new(
@@ -500,14 +519,14 @@ impl Run<'_> {
 
     /// Extra score for query words that stand together: each adjacent pair near each other
     /// (slop 2) in title, summary and body.
-    fn proximity(&self, units: &[Unit]) -> Vec<(Occur, Box<dyn Query>)> {
+    fn proximity(&self, units: &[Unit]) -> Vec<Box<dyn Query>> {
         let f = self.guide.fields;
         let words: Vec<&String> = units
             .iter()
             .filter(|u| !u.stop)
             .flat_map(|u| u.primary())
             .collect();
-        let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
         for (field, boost) in [(f.title, 2.0), (f.summary, 1.0), (f.body, 1.0)] {
             for pair in words.windows(2) {
                 let terms = vec![
@@ -515,14 +534,16 @@ impl Run<'_> {
                     (1, Term::from_field_text(field, pair[1])),
                 ];
                 let q = PhraseQuery::new_with_offset_and_slop(terms, 2);
-                out.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+                out.push(Box::new(BoostQuery::new(Box::new(q), boost)));
             }
         }
         out
     }
 
     /// Entries with every (non-stop) unit first, by score; then, if there is room, entries
-    /// with most units, by how many they have and then by score.
+    /// with most units, by how many they have and then by score. Words standing together
+    /// (proximity) re-score the best candidates rather than every match: phrase positions
+    /// are the dearest thing to evaluate, and only the top of the list needs them.
     fn ranked(
         &self,
         query: &str,
@@ -531,12 +552,13 @@ impl Run<'_> {
         limit: usize,
     ) -> Result<Vec<(f32, Stored)>> {
         let unit_queries: Vec<Box<dyn Query>> = units.iter().map(|u| self.unit_query(u)).collect();
-        let mut extras = self.proximity(units);
+        let proximity = self.proximity(units);
+        let pool = (limit * 3).max(30);
         // The whole query naming an entry (its id or an alias, loosely) lifts that entry.
-        extras.push((
+        let mut extras = vec![(
             Occur::Should,
             self.named_query(&text::loose_key(query), NAMED_BOOST),
-        ));
+        )];
         if let Some(c) = category {
             let q: Box<dyn Query> = Box::new(TermQuery::new(
                 Term::from_field_text(self.guide.fields.category, c),
@@ -549,22 +571,22 @@ impl Run<'_> {
             BooleanQuery::new(clauses)
         };
 
+        // Common words ("how", "the") take no part: every entry has them, so they cannot
+        // rank, and a scorer over all their postings is the dearest part of a big guide's
+        // query. (Words that name an entry, like "with", are not counted as common.)
         let strict = with_extras(
             units
                 .iter()
                 .zip(&unit_queries)
-                .map(|(u, q)| {
-                    (
-                        if u.stop { Occur::Should } else { Occur::Must },
-                        q.box_clone(),
-                    )
-                })
+                .filter(|(u, _)| !u.stop)
+                .map(|(_, q)| (Occur::Must, q.box_clone()))
                 .collect(),
         );
-        let mut seen = HashSet::new();
+        let mut strict_hits = self.guide.top(&self.searcher, &strict, pool)?;
+        self.add_proximity(&mut strict_hits, &proximity);
+        let seen: HashSet<DocAddress> = strict_hits.iter().map(|(_, a)| *a).collect();
         let mut out = Vec::new();
-        for (score, addr) in self.guide.top(&self.searcher, &strict, limit)? {
-            seen.insert(addr);
+        for (score, addr) in strict_hits.into_iter().take(limit) {
             out.push((score, self.guide.stored(&self.searcher, addr)?));
         }
         let required: Vec<usize> = (0..units.len()).filter(|&i| !units[i].stop).collect();
@@ -573,9 +595,11 @@ impl Run<'_> {
         }
 
         // Some entries have most of the words: rank them by how many, then by score.
-        let mut any: Vec<(Occur, Box<dyn Query>)> = unit_queries
+        let mut any: Vec<(Occur, Box<dyn Query>)> = units
             .iter()
-            .map(|q| (Occur::Should, q.box_clone()))
+            .zip(&unit_queries)
+            .filter(|(u, _)| !u.stop)
+            .map(|(_, q)| (Occur::Should, q.box_clone()))
             .collect();
         if category.is_some() {
             // With only the category clause required, at least one unit must still match.
@@ -585,21 +609,18 @@ impl Run<'_> {
             )];
         }
         let loose = with_extras(any);
-        let candidates = self
+        let mut candidates: Vec<(f32, DocAddress)> = self
             .guide
-            .top(&self.searcher, &loose, (limit * 3).max(30))?;
-        let candidates: Vec<(f32, DocAddress)> = candidates
+            .top(&self.searcher, &loose, pool)?
             .into_iter()
             .filter(|(_, addr)| !seen.contains(addr))
             .collect();
+        self.add_proximity(&mut candidates, &proximity);
         let mut covered = vec![0usize; candidates.len()];
         for &i in &required {
-            for (k, hit) in self
-                .matching(&*unit_queries[i], &candidates)
-                .into_iter()
-                .enumerate()
-            {
-                covered[k] += usize::from(hit);
+            let scores = self.scores_at(&*unit_queries[i], &candidates, false);
+            for (k, hit) in scores.into_iter().enumerate() {
+                covered[k] += usize::from(hit.is_some());
             }
         }
         let mut scored: Vec<(usize, f32, DocAddress)> = candidates
@@ -614,12 +635,32 @@ impl Run<'_> {
         Ok(out)
     }
 
-    /// Which of the candidates match a query: one weight, one scorer per segment, seeking
-    /// forward through the candidates in document order.
-    fn matching(&self, query: &dyn Query, candidates: &[(f32, DocAddress)]) -> Vec<bool> {
-        let mut hits = vec![false; candidates.len()];
-        let Ok(weight) = query.weight(EnableScoring::disabled_from_searcher(&self.searcher)) else {
-            return hits;
+    /// Adds each candidate's proximity score and re-sorts them, best first.
+    fn add_proximity(&self, hits: &mut [(f32, DocAddress)], proximity: &[Box<dyn Query>]) {
+        for q in proximity {
+            for (k, score) in self.scores_at(&**q, hits, true).into_iter().enumerate() {
+                hits[k].0 += score.unwrap_or(0.0);
+            }
+        }
+        hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    }
+
+    /// For each candidate, the query's score there (`None` if it does not match): one weight,
+    /// one scorer per segment, seeking forward through the candidates in document order.
+    fn scores_at(
+        &self,
+        query: &dyn Query,
+        candidates: &[(f32, DocAddress)],
+        scoring: bool,
+    ) -> Vec<Option<f32>> {
+        let mut out = vec![None; candidates.len()];
+        let enable = if scoring {
+            EnableScoring::enabled_from_searcher(&self.searcher)
+        } else {
+            EnableScoring::disabled_from_searcher(&self.searcher)
+        };
+        let Ok(weight) = query.weight(enable) else {
+            return out;
         };
         let mut order: Vec<usize> = (0..candidates.len()).collect();
         order.sort_by_key(|&k| candidates[k].1);
@@ -644,9 +685,11 @@ impl Run<'_> {
             if scorer.doc() < doc && scorer.doc() != TERMINATED {
                 scorer.seek(doc);
             }
-            hits[k] = scorer.doc() == doc;
+            if scorer.doc() == doc {
+                out[k] = Some(scorer.score());
+            }
         }
-        hits
+        out
     }
 
     /// Index words and entry ids close to the query, for "did you mean".

@@ -8,6 +8,8 @@
 //! `functools.wraps`), which rewards a query that names the identifier exactly.
 //! Nothing here knows about tantivy; `index.rs` adapts it and adds stemming.
 
+use std::sync::{Arc, Mutex};
+
 use rustc_hash::FxHashMap;
 
 /// Longest word kept, in bytes. Longer runs are noise (hashes, base64) and would bloat the
@@ -180,12 +182,18 @@ fn run_parts(run: &str, parts: &mut Vec<(usize, usize)>) {
     }
 }
 
+/// Where tokenizers leave the words they saw, with how often, when they are done: an index
+/// build collects its vocabulary this way instead of reading every entry a second time.
+pub type WordSink = Arc<Mutex<FxHashMap<String, u64>>>;
+
 /// English stems (querysets -> queryset, decorated -> decor), remembered: a guide repeats the
 /// same few thousand words, and the Snowball stemmer was a quarter of indexing time.
 #[derive(Clone)]
 pub struct Stems {
     stemmer: frostem::Stemmer,
-    cache: FxHashMap<String, String>,
+    /// Word -> (stem, times seen).
+    cache: FxHashMap<String, (String, u32)>,
+    sink: Option<WordSink>,
 }
 
 impl Default for Stems {
@@ -193,25 +201,49 @@ impl Default for Stems {
         Stems {
             stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
             cache: FxHashMap::default(),
+            sink: None,
+        }
+    }
+}
+
+impl Drop for Stems {
+    fn drop(&mut self) {
+        if let Some(sink) = &self.sink
+            && let Ok(mut words) = sink.lock()
+        {
+            for (word, (_, seen)) in self.cache.drain() {
+                *words.entry(word).or_default() += u64::from(seen);
+            }
         }
     }
 }
 
 impl Stems {
-    /// Words remembered at most; beyond this, stems are computed each time.
+    /// Words remembered at most; beyond this, stems are computed each time. With a sink, every
+    /// word is kept, since the sink wants them all.
     const CAPACITY: usize = 200_000;
+
+    /// Stems that hand every word they saw to `sink` when dropped.
+    pub fn with_sink(sink: WordSink) -> Stems {
+        Stems {
+            stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
+            cache: FxHashMap::default(),
+            sink: Some(sink),
+        }
+    }
 
     /// Writes the stem of `word` into `out`.
     pub fn stem_into(&mut self, word: &str, out: &mut String) {
         out.clear();
-        if let Some(stem) = self.cache.get(word) {
+        if let Some((stem, seen)) = self.cache.get_mut(word) {
             out.push_str(stem);
+            *seen = seen.saturating_add(1);
             return;
         }
         let stem = self.stemmer.stem(word);
         out.push_str(&stem);
-        if self.cache.len() < Self::CAPACITY {
-            self.cache.insert(word.to_string(), stem.into_owned());
+        if self.cache.len() < Self::CAPACITY || self.sink.is_some() {
+            self.cache.insert(word.to_string(), (stem.into_owned(), 1));
         }
     }
 
@@ -384,6 +416,23 @@ mod tests {
         assert_eq!(stems.stem("decorated"), "decor");
         assert_eq!(stems.stem("querysets"), "queryset");
         assert_eq!(stems.cache.len(), 3);
+        let sink = WordSink::default();
+        let mut stems = Stems::with_sink(sink.clone());
+        stems.stem("Querysets");
+        stems.stem("lazy");
+        stems.stem("lazy");
+        drop(stems);
+        let mut words: Vec<(String, u64)> = sink
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(w, n)| (w.clone(), *n))
+            .collect();
+        words.sort();
+        assert_eq!(
+            words,
+            [("Querysets".to_string(), 1), ("lazy".to_string(), 2)]
+        );
     }
 
     #[test]

@@ -1,59 +1,48 @@
-//! The guide's vocabulary: every distinct word (unstemmed, lowercase) with the number of entries
-//! that use it. Typo repair reads it to find real words close to an unknown one, so "did you
-//! mean" offers `decorator`, not the stem `decor`.
+//! The guide's vocabulary: every distinct word (unstemmed, lowercase) of the indexed text.
+//! Typo repair reads it to find real words close to an unknown one, so "did you mean" offers
+//! `decorator`, not the stem `decor`.
 //!
-//! It is a sorted text file beside the index (`word<TAB>count` a line), built with it and read
-//! only when a query has an unknown word. Keeping it out of tantivy halves the term
-//! dictionaries an index build has to write.
+//! The tokenizers of an index build collect it as they go (see `text::WordSink`); it is kept
+//! as a sorted text file beside the index, a word a line, and read only when a query has an
+//! unknown word. Keeping it out of tantivy halves the term dictionaries a build writes.
 
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use rustc_hash::{FxHashMap, FxHashSet};
-
-use crate::kb::Entry;
-use crate::text;
 
 /// Words shorter than this are never offered as corrections.
 const MIN_LEN: usize = 3;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Vocab {
-    /// Sorted by word.
-    words: Vec<(String, u32)>,
+    /// Sorted by word, distinct, with how often each was seen.
+    words: Vec<(String, u64)>,
 }
 
 impl Vocab {
-    /// The distinct words of the entries' ids, titles, summaries, aliases, tags and bodies.
-    pub fn from_entries(entries: &[Entry]) -> Vocab {
-        let mut counts: FxHashMap<String, u32> = FxHashMap::default();
-        let mut in_entry: FxHashSet<String> = FxHashSet::default();
-        for e in entries {
-            in_entry.clear();
-            let plain = text::plain_text(&e.body);
-            let fields = [&e.id, &e.title, &e.summary, &plain];
-            for value in fields.into_iter().chain(&e.aliases).chain(&e.tags) {
-                text::split_words(value, |w| {
-                    if w.text.chars().count() >= MIN_LEN && !in_entry.contains(w.text) {
-                        in_entry.insert(w.text.to_string());
-                    }
-                });
-            }
-            for word in in_entry.drain() {
-                *counts.entry(word).or_default() += 1;
+    pub fn from_counts(counts: impl IntoIterator<Item = (String, u64)>) -> Vocab {
+        let mut words: Vec<(String, u64)> = counts
+            .into_iter()
+            .filter(|(w, _)| w.chars().count() >= MIN_LEN && !w.contains(['\n', '\r', '\t']))
+            .collect();
+        words.sort_unstable();
+        // Add up repeats (from merging).
+        let mut merged: Vec<(String, u64)> = Vec::with_capacity(words.len());
+        for (word, n) in words {
+            match merged.last_mut() {
+                Some((last, total)) if *last == word => *total += n,
+                _ => merged.push((word, n)),
             }
         }
-        let mut words: Vec<(String, u32)> = counts.into_iter().collect();
-        words.sort_unstable();
-        Vocab { words }
+        Vocab { words: merged }
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut out = String::with_capacity(self.words.len() * 12);
-        for (word, count) in &self.words {
-            let _ = writeln!(out, "{word}\t{count}");
+        for (word, n) in &self.words {
+            let _ = writeln!(out, "{word}\t{n}");
         }
         fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
     }
@@ -67,44 +56,35 @@ impl Vocab {
 
     /// Parses the saved form; malformed lines are skipped (it only feeds suggestions).
     pub fn parse(text: &str) -> Vocab {
-        let words = text
-            .lines()
-            .filter_map(|l| {
-                let (w, c) = l.split_once('\t')?;
-                Some((w.to_string(), c.parse().ok()?))
-            })
-            .collect();
-        Vocab { words }
+        Vocab::from_counts(text.lines().filter_map(|l| {
+            let (w, n) = l.split_once('\t')?;
+            Some((w.to_string(), n.parse().ok()?))
+        }))
     }
 
     /// Adds another vocabulary's words and counts.
     pub fn merge(&mut self, other: Vocab) {
-        let mut counts: FxHashMap<String, u32> = self.words.drain(..).collect();
-        for (word, count) in other.words {
-            *counts.entry(word).or_default() += count;
-        }
-        self.words = counts.into_iter().collect();
-        self.words.sort_unstable();
+        let words = std::mem::take(&mut self.words);
+        *self = Vocab::from_counts(words.into_iter().chain(other.words));
     }
 
-    /// Words within `max_distance` edits of `word` (not `word` itself): closest first, then
-    /// the most used, with their distance.
-    pub fn closest(&self, word: &str, max_distance: usize, limit: usize) -> Vec<(String, usize)> {
+    /// Words within `max_distance` edits of `word` (not `word` itself) with their distance:
+    /// closest first, then the most used.
+    pub fn closest(&self, word: &str, max_distance: usize) -> Vec<(String, usize)> {
         let len = word.chars().count();
-        let mut found: Vec<(usize, u32, &str)> = self
+        let mut found: Vec<(usize, u64, &str)> = self
             .words
             .iter()
             .filter(|(w, _)| w != word && w.len().abs_diff(word.len()) <= max_distance * 4)
             .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_distance)
-            .filter_map(|(w, count)| {
+            .filter_map(|(w, n)| {
                 let d = edit_distance(word, w);
-                (d <= max_distance).then_some((d, *count, w.as_str()))
+                (d <= max_distance).then_some((d, *n, w.as_str()))
             })
             .collect();
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
         found
             .into_iter()
-            .take(limit)
             .map(|(d, _, w)| (w.to_string(), d))
             .collect()
     }
@@ -138,12 +118,6 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kb::Origin;
-
-    fn entry(id: &str, body: &str) -> Entry {
-        let text = format!("---\nid: {id}\ntitle: T\nsummary: S\ncategory: c\n---\n{body}\n");
-        Entry::parse(Origin::Builtin("c/x.md"), &text).unwrap()
-    }
 
     #[test]
     fn edit_distance_counts_transpositions_once() {
@@ -154,30 +128,38 @@ mod tests {
         assert_eq!(edit_distance("same", "same"), 0);
     }
 
-    #[test]
-    fn counts_entries_not_occurrences_and_ranks_closest_then_commonest() {
-        let v = Vocab::from_entries(&[
-            entry("a", "decorator decorator decorated"),
-            entry("b", "decorator decorates"),
-        ]);
-        assert!(v.words.contains(&("decorator".into(), 2)));
-        assert!(v.words.contains(&("decorated".into(), 1)));
-        assert_eq!(
-            v.closest("decoratr", 2, 3),
-            [
-                ("decorator".to_string(), 1),
-                ("decorated".to_string(), 2),
-                ("decorates".to_string(), 2)
-            ]
-        );
-        assert!(v.closest("zzzzzz", 2, 3).is_empty());
+    fn vocab(words: &[(&str, u64)]) -> Vocab {
+        Vocab::from_counts(words.iter().map(|(w, n)| (w.to_string(), *n)))
     }
 
     #[test]
-    fn saves_and_loads() {
+    fn closest_words_come_first_then_the_commonest_and_short_words_are_left_out() {
+        let v = vocab(&[
+            ("decorate", 1),
+            ("decorator", 9),
+            ("decorated", 2),
+            ("decorates", 3),
+            ("ab", 5),
+        ]);
+        assert_eq!(
+            v.closest("decoratr", 2),
+            [
+                ("decorator".to_string(), 1),
+                ("decorate".to_string(), 1),
+                ("decorates".to_string(), 2),
+                ("decorated".to_string(), 2)
+            ]
+        );
+        assert!(v.closest("ab", 1).is_empty());
+    }
+
+    #[test]
+    fn saves_loads_and_merges() {
         let dir = tempfile::tempdir().unwrap();
-        let v = Vocab::from_entries(&[entry("a", "middleware chain")]);
+        let mut v = vocab(&[("middleware", 2), ("chain", 1)]);
         v.save(&dir.path().join("vocab.txt")).unwrap();
         assert_eq!(Vocab::load(&dir.path().join("vocab.txt")).unwrap(), v);
+        v.merge(vocab(&[("chain", 1), ("onion", 4)]));
+        assert_eq!(v, vocab(&[("chain", 2), ("middleware", 2), ("onion", 4)]));
     }
 }
