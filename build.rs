@@ -24,7 +24,22 @@ mod fresh;
 #[path = "src/index.rs"]
 mod index;
 
-/// What `kb.rs` and `index.rs` read from the generated module; empty while building it.
+#[allow(dead_code)]
+#[path = "src/highlight.rs"]
+mod highlight;
+
+/// The one type `highlight.rs` takes from the command line.
+#[allow(dead_code)]
+mod cli {
+    #[derive(Clone, Copy)]
+    pub enum Theme {
+        Dark,
+        Light,
+    }
+}
+
+/// What `kb.rs`, `index.rs` and `highlight.rs` read from the generated module; empty while
+/// building it.
 #[allow(dead_code)]
 mod builtin {
     pub struct Meta {
@@ -39,6 +54,8 @@ mod builtin {
     pub static FILES: &[(&str, &str)] = &[];
     pub static INDEX_FILES: &[(&str, &[u8])] = &[];
     pub static META: &[Meta] = &[];
+    pub static RUNS_DARK: &[u8] = &[];
+    pub static RUNS_LIGHT: &[u8] = &[];
 }
 
 use std::collections::hash_map::DefaultHasher;
@@ -55,7 +72,14 @@ fn main() {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("kb");
     println!("cargo:rerun-if-changed={}", root.display());
-    for source in ["text.rs", "kb.rs", "vocab.rs", "fresh.rs", "index.rs"] {
+    for source in [
+        "text.rs",
+        "kb.rs",
+        "vocab.rs",
+        "fresh.rs",
+        "index.rs",
+        "highlight.rs",
+    ] {
         println!("cargo:rerun-if-changed=src/{source}");
     }
     let mut files = Vec::new();
@@ -129,7 +153,35 @@ fn main() {
         );
     }
     table.push_str("];\n");
+    for (theme, name) in [(cli::Theme::Dark, "DARK"), (cli::Theme::Light, "LIGHT")] {
+        let file = out.join(format!("runs-{name}.bin"));
+        fs::write(&file, code_colors(&entries, theme)).unwrap();
+        let _ = writeln!(
+            table,
+            "pub static RUNS_{name}: &[u8] = include_bytes!({:?});",
+            file.display().to_string()
+        );
+    }
     fs::write(out.join("builtin.rs"), table).unwrap();
+}
+
+/// The colour runs of every fenced block of the guide, in one theme: highlighting them here
+/// takes 10-30 ms an entry that `pyguide show` would otherwise spend on every run.
+fn code_colors(entries: &[kb::Entry], theme: cli::Theme) -> Vec<u8> {
+    let highlighter = highlight::Highlighter::new(theme);
+    let mut blocks = Vec::new();
+    for entry in entries {
+        for segment in highlight::segments(&entry.body) {
+            if let highlight::Segment::Code { lang, code } = segment
+                && let Some(runs) = highlighter.runs(lang, code)
+            {
+                blocks.push((highlight::key(lang, code), runs));
+            }
+        }
+    }
+    blocks.sort_by_key(|(k, _)| *k);
+    blocks.dedup_by_key(|(k, _)| *k);
+    highlight::table(&mut blocks)
 }
 
 /// Every `.md` file under `dir`, descending into folders (each of which is watched for new files).

@@ -4,9 +4,10 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 
 /// Global options that take a value, so the value is not mistaken for a topic.
-const VALUE_OPTIONS: [&str; 2] = ["--color", "--kb"];
+const VALUE_OPTIONS: [&str; 3] = ["--color", "--kb", "--theme"];
 
 /// `pyguide TOPIC...` means `pyguide show TOPIC...` (the tldr habit): inserts `show` before
 /// the first argument that is neither an option nor a subcommand name. Subcommands always win,
@@ -53,6 +54,10 @@ Examples:
   pyguide search --json post_save     results for scripts
   pyguide check ~/notes/kb            validate your own entries
   pyguide check --exec                run every example of the guide
+  pyguide new my-notes                write an entry of your own
+  pyguide search --ids async | fzf --preview 'pyguide show {}'
+
+Shell completion (topics too): source <(COMPLETE=bash pyguide)   (or zsh, fish)
 
 Your own entries: Markdown files with YAML front matter in `pyguide paths`'s KB folder,
 in PYGUIDE_KB_PATH (colon-separated) or in --kb DIR. See the README for the format.";
@@ -76,6 +81,17 @@ pub struct Cli {
     /// Print directly, never through a pager.
     #[arg(long, global = true)]
     pub no_pager: bool,
+
+    /// Colours for rendered entries: dark or light terminal background.
+    #[arg(long, value_enum, global = true, value_name = "THEME")]
+    pub theme: Option<Theme>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    Dark,
+    Light,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,28 +111,31 @@ pub enum Command {
         /// Words, identifiers or a question; no query syntax to get wrong.
         #[arg(required = true, value_name = "QUERY")]
         query: Vec<String>,
-        /// Show at most this many results.
-        #[arg(short = 'n', long, default_value_t = 10, value_name = "N")]
-        limit: usize,
+        /// Show at most this many results [default: 10, or `limit` in the config file].
+        #[arg(short = 'n', long, value_name = "N")]
+        limit: Option<usize>,
         /// Only entries of this category (syntax, fastapi, django, packages, or your own).
-        #[arg(short, long, value_name = "C")]
+        #[arg(short, long, value_name = "C", add = ArgValueCompleter::new(crate::complete::categories))]
         category: Option<String>,
         /// Print a JSON array: id, title, summary, category, score, snippet, highlights.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "ids")]
         json: bool,
+        /// Print only the ids, one a line (for fzf and scripts).
+        #[arg(long)]
+        ids: bool,
     },
     /// Show one entry, by id, alias, loose name, or the best match for the words.
     #[command(
         after_help = "Examples:\n  pyguide show decorators\n  pyguide show \"Context Managers\"\n  pyguide show lazy queryset"
     )]
     Show {
-        #[arg(required = true, value_name = "TOPIC")]
+        #[arg(required = true, value_name = "TOPIC", add = ArgValueCompleter::new(crate::complete::topics))]
         topic: Vec<String>,
     },
     /// The table of contents, by category.
     List {
         /// Only this category.
-        #[arg(short, long, value_name = "C")]
+        #[arg(short, long, value_name = "C", add = ArgValueCompleter::new(crate::complete::categories))]
         category: Option<String>,
         /// Print a JSON array of id, title, summary, category.
         #[arg(long)]
@@ -144,6 +163,31 @@ pub enum Command {
     },
     /// Where the KB folders, the index and the config live.
     Paths,
+    /// Write a new entry of your own: creates it in your KB folder and opens your editor.
+    #[command(
+        after_help = "The editor is $VISUAL, then $EDITOR, else vi. When it closes, the entry is checked.\n\nExamples:\n  pyguide new my-notes\n  pyguide new --category django orm-tricks"
+    )]
+    New {
+        /// The id: lowercase letters, digits and hyphens.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// The category, also the folder it goes in.
+        #[arg(short, long, default_value = "notes", value_name = "C")]
+        category: String,
+    },
+    /// Edit an entry: yours in place; a built-in one as your own copy, which then replaces it.
+    Edit {
+        #[arg(value_name = "TOPIC", add = ArgValueCompleter::new(crate::complete::topics))]
+        topic: Vec<String>,
+    },
+    /// Show a random entry: a tip of the day.
+    Random {
+        /// Only from this category.
+        #[arg(short, long, value_name = "C", add = ArgValueCompleter::new(crate::complete::categories))]
+        category: Option<String>,
+    },
+    /// Print the manual page (roff): `pyguide man | man -l -`.
+    Man,
 }
 
 #[cfg(test)]

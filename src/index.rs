@@ -17,7 +17,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::thread;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use tantivy::collector::{DocSetCollector, TopDocs};
@@ -228,6 +228,8 @@ pub struct Opened {
     pub unsaved: Option<anyhow::Error>,
     /// Problems in the user's files found while (re)indexing them; reported once, then.
     pub problems: Vec<Problem>,
+    /// How long the freshness check took (reported with PYGUIDE_TIMINGS).
+    pub check_took: Duration,
 }
 
 /// A stamp of what every index depends on besides the user's files: the schema, the analyzer
@@ -247,6 +249,7 @@ impl Opened {
             built: None,
             unsaved: None,
             problems: Vec::new(),
+            check_took: Duration::ZERO,
         }
     }
 }
@@ -262,10 +265,15 @@ impl Guide {
                 roots,
             ))
         };
-        if check() == Some(fresh::Check::Fresh)
+        let started = Instant::now();
+        let first = check();
+        let check_took = started.elapsed();
+        if first == Some(fresh::Check::Fresh)
             && let Some(guide) = Guide::open_current(cache_dir, fingerprint)
         {
-            return Ok(Opened::unchanged(guide));
+            let mut opened = Opened::unchanged(guide);
+            opened.check_took = check_took;
+            return Ok(opened);
         }
         let lock = match lock_cache(cache_dir) {
             Ok(lock) => lock,
@@ -278,6 +286,7 @@ impl Guide {
                     built: Some(built),
                     unsaved: Some(err),
                     problems,
+                    check_took: Duration::ZERO,
                 });
             }
         };
@@ -306,6 +315,7 @@ impl Guide {
                     built: (!changes.is_empty()).then_some(built),
                     unsaved,
                     problems,
+                    check_took: Duration::ZERO,
                 });
             }
         }
@@ -319,6 +329,7 @@ impl Guide {
             built: Some(built),
             unsaved,
             problems,
+            check_took: Duration::ZERO,
         })
     }
 
@@ -335,6 +346,7 @@ impl Guide {
             built: Some(built),
             unsaved,
             problems,
+            check_took: Duration::ZERO,
         })
     }
 

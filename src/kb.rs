@@ -333,7 +333,10 @@ fn yaml_problem(origin: &Origin, yaml: &str, err: &serde_yaml::Error) -> Problem
             }
             _ => {}
         }
-        if value.starts_with(['*', '&', '!', '%', '@', '`', '|', '>', '{', '[', '\'', '"'])
+        let quoted = value.starts_with(['\'', '"']);
+        if message.starts_with("unknown field") {
+            // The key is wrong, not the value.
+        } else if (!quoted && value.starts_with(['*', '&', '!', '%', '@', '`', '|', '>', '{', '[']))
             || value.contains(": ")
             || value.contains(" #")
         {

@@ -13,6 +13,7 @@ use directories::ProjectDirs;
 pub enum KbSource {
     Flag,
     EnvVar,
+    Config,
     Default,
 }
 
@@ -36,9 +37,10 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// `flag_dirs` are the `--kb` arguments. A `--kb` folder that does not exist is an error,
-    /// because the user named it just now; a missing default folder is normal.
-    pub fn resolve(flag_dirs: &[PathBuf]) -> Result<Paths> {
+    /// `flag_dirs` are the `--kb` arguments, `config_dirs` the config file's `kb`. A `--kb`
+    /// folder that does not exist is an error, because the user named it just now; a missing
+    /// default folder is normal.
+    pub fn resolve(flag_dirs: &[PathBuf], config_dirs: &[PathBuf]) -> Result<Paths> {
         let dirs = ProjectDirs::from("", "", "pyguide");
         let home_fallback = || -> Result<PathBuf> {
             env::var_os("HOME")
@@ -69,6 +71,12 @@ impl Paths {
                 }
             }
         }
+        for dir in config_dirs {
+            kb_dirs.push(KbDir {
+                path: dir.clone(),
+                source: KbSource::Config,
+            });
+        }
         let data_dir = match &dirs {
             Some(d) => d.data_dir().to_path_buf(),
             None => home_fallback()?.join(".local/share/pyguide"),
@@ -85,15 +93,40 @@ impl Paths {
                 None => home_fallback()?.join(".cache/pyguide"),
             },
         };
-        let config_file = match &dirs {
-            Some(d) => d.config_dir().join("config.toml"),
-            None => home_fallback()?.join(".config/pyguide/config.toml"),
-        };
+        let config_file = config_file()?;
         Ok(Paths {
             kb_dirs,
             missing_env_dirs,
             cache_dir,
             config_file,
         })
+    }
+
+    /// The user's KB folders that exist, in precedence order.
+    pub fn existing_kb_dirs(&self) -> Vec<PathBuf> {
+        self.kb_dirs
+            .iter()
+            .filter(|d| d.path.exists())
+            .map(|d| d.path.clone())
+            .collect()
+    }
+
+    /// The folder new entries go in: the default KB folder.
+    pub fn user_kb_dir(&self) -> &PathBuf {
+        &self
+            .kb_dirs
+            .last()
+            .expect("the default KB folder is always listed")
+            .path
+    }
+}
+
+/// The config file: `<config dir>/config.toml` (XDG_CONFIG_HOME on Linux).
+pub fn config_file() -> Result<PathBuf> {
+    match ProjectDirs::from("", "", "pyguide") {
+        Some(d) => Ok(d.config_dir().join("config.toml")),
+        None => env::var_os("HOME")
+            .map(|h| PathBuf::from(h).join(".config/pyguide/config.toml"))
+            .context("cannot find a home folder: set HOME"),
     }
 }

@@ -11,6 +11,8 @@ use serde::Serialize;
 use termimad::crossterm::style::{Attribute, Color};
 use termimad::{Alignment, MadSkin};
 
+use crate::cli::Theme;
+use crate::highlight::{self, Highlighter, Segment};
 use crate::index::Stored;
 use crate::kb::Entry;
 use crate::search::Hit;
@@ -22,6 +24,10 @@ pub struct Style {
     /// Writing to a pipe or file (and colour not forced): entries as their Markdown source,
     /// results and lists as tab-separated lines.
     pub piped: bool,
+    /// Colours for a dark or a light background.
+    pub theme: Theme,
+    /// The terminal takes 24-bit colour (COLORTERM), not only the 256-colour palette.
+    pub truecolor: bool,
 }
 
 const BOLD: &str = "\x1b[1m";
@@ -56,8 +62,8 @@ fn one_line(s: &str) -> String {
         .collect()
 }
 
-fn skin(color: bool) -> MadSkin {
-    if !color {
+fn skin(style: Style) -> MadSkin {
+    if !style.color {
         let mut skin = MadSkin::no_style();
         skin.limit_to_ascii();
         skin.bullet.set_char('-');
@@ -69,13 +75,26 @@ fn skin(color: bool) -> MadSkin {
     for h in &mut skin.headers {
         h.align = Alignment::Left;
     }
-    skin.headers[0].set_fg(Color::Yellow);
-    skin.headers[1].set_fg(Color::Cyan);
-    skin.headers[2].set_fg(Color::Cyan);
-    skin.bold.set_fg(Color::Yellow);
+    // The dark theme's bright colours wash out on a light background: darker ones there.
+    let (heading, subheading, bold, code) = match style.theme {
+        Theme::Dark => (Color::Yellow, Color::Cyan, Color::Yellow, Color::Green),
+        Theme::Light => (
+            Color::DarkBlue,
+            Color::DarkCyan,
+            Color::DarkMagenta,
+            Color::DarkGreen,
+        ),
+    };
+    skin.headers[0].set_fg(heading);
+    for h in &mut skin.headers[1..] {
+        h.set_fg(subheading);
+    }
+    skin.bold.set_fg(bold);
     skin.italic.add_attr(Attribute::Italic);
-    skin.inline_code.set_fg(Color::Green);
-    skin.code_block.set_fg(Color::Green);
+    skin.inline_code.set_fg(code);
+    skin.inline_code.set_bg(Color::Reset);
+    skin.code_block.set_fg(code);
+    skin.code_block.set_bg(Color::Reset);
     skin.code_block.left_margin = 2;
     skin
 }
@@ -166,32 +185,74 @@ fn reflow(md: &str) -> String {
 }
 
 /// The full text of `pyguide show`: title, summary, category, body, and related entries.
+/// Prose goes through termimad; fenced code is coloured by syntax when colour is on.
 pub fn entry(entry: &Entry, related: &[Stored], style: Style) -> String {
     if style.piped {
         return entry_markdown(entry, related);
     }
-    let mut md = String::new();
-    let _ = writeln!(md, "# {}\n", one_line(&entry.title));
-    let _ = writeln!(md, "*{}*\n", one_line(&entry.summary));
+    let mut head = String::new();
+    let _ = writeln!(head, "# {}\n", one_line(&entry.title));
+    let _ = writeln!(head, "*{}*\n", one_line(&entry.summary));
     let mut about = format!("{} · {}", entry.category, entry.id);
     if !entry.origin.is_builtin() {
         let _ = write!(about, " · {}", entry.origin);
     }
-    let _ = writeln!(md, "{}\n", one_line(&about));
-    md.push_str(&reflow(&rewrite_links(&sanitize(&entry.body))));
+    let _ = writeln!(head, "{}\n", one_line(&about));
+    let mut tail = String::new();
     if !related.is_empty() {
-        md.push_str("\n## See also\n\n");
+        tail.push_str("\n## See also\n\n");
         for r in related {
-            let _ = writeln!(md, "* **{}** — {}", one_line(&r.id), one_line(&r.summary));
+            let _ = writeln!(tail, "* **{}** — {}", one_line(&r.id), one_line(&r.summary));
         }
     }
+
     let width = style.width.min(100);
-    let text = skin(style.color).text(&md, Some(width)).to_string();
-    // termimad pads lines to the width; trailing blanks only get in the way of a pipe.
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        out.push_str(line.trim_end());
-        out.push('\n');
+    let skin = skin(style);
+    let mut highlighter = None;
+    let mut out = String::with_capacity(entry.body.len() * 2);
+    let prose = |md: &str, out: &mut String| {
+        let md = reflow(&rewrite_links(&sanitize(md)));
+        // termimad pads lines to the width; trailing blanks only get in the way.
+        for line in skin.text(&md, Some(width)).to_string().lines() {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    };
+    prose(&head, &mut out);
+    for segment in highlight::segments(&entry.body) {
+        match segment {
+            Segment::Prose(md) => prose(md, &mut out),
+            Segment::Code { lang, code } => {
+                let code = sanitize(code);
+                let runs = if style.color {
+                    highlight::precomputed(style.theme, lang, &code).or_else(|| {
+                        highlighter
+                            .get_or_insert_with(|| Highlighter::new(style.theme))
+                            .runs(lang, &code)
+                    })
+                } else {
+                    None
+                };
+                match runs {
+                    Some(runs) => {
+                        out.push_str(&highlight::paint(
+                            &code,
+                            &runs,
+                            "  ",
+                            width,
+                            style.truecolor,
+                        ));
+                    }
+                    None => {
+                        let fence = if code.contains("```") { "~~~~" } else { "```" };
+                        prose(&format!("{fence}\n{code}\n{fence}\n"), &mut out);
+                    }
+                }
+            }
+        }
+    }
+    if !tail.is_empty() {
+        prose(&tail, &mut out);
     }
     out
 }
@@ -250,13 +311,17 @@ pub fn hits(hits: &[Hit], style: Style) -> String {
         .unwrap_or(0);
     for (rank, h) in hits.iter().enumerate() {
         let e = &h.entry;
+        // The title gets what the rank, id and category leave of the width.
+        let category = one_line(&e.category);
+        let room = style
+            .width
+            .saturating_sub(4 + id_width + 2 + 2 + category.chars().count() + 2);
         let _ = writeln!(
             out,
-            "{b}{:>2}. {:<id_width$}{r}  {}  {d}[{}]{r}",
+            "{b}{:>2}. {:<id_width$}{r}  {}  {d}[{category}]{r}",
             rank + 1,
             e.id,
-            one_line(&e.title),
-            e.category,
+            truncate(&one_line(&e.title), room.max(8)),
         );
         let indent = " ".repeat(4);
         let _ = writeln!(
@@ -275,6 +340,22 @@ pub fn hits(hits: &[Hit], style: Style) -> String {
             let text = &h.snippet.text[line];
             let _ = writeln!(out, "{indent}{d}{}{r}", highlighted(text, &ranges, style));
         }
+        out.push('\n');
+    }
+    let count = hits.len();
+    let _ = writeln!(
+        out,
+        "{d}{count} result{}{r}",
+        if count == 1 { "" } else { "s" }
+    );
+    out
+}
+
+/// Only the ids, one a line, in rank order: for fzf, xargs and scripts.
+pub fn ids(hits: &[Hit]) -> String {
+    let mut out = String::new();
+    for h in hits {
+        out.push_str(&h.entry.id);
         out.push('\n');
     }
     out
@@ -513,6 +594,8 @@ mod tests {
                 color: false,
                 width: 80,
                 piped: true,
+                theme: Theme::Dark,
+                truecolor: false,
             },
         );
         assert_eq!(
@@ -532,6 +615,8 @@ mod tests {
                 color: false,
                 width: 40,
                 piped: false,
+                theme: Theme::Dark,
+                truecolor: false,
             },
         );
         assert!(!out.contains('\x1b'), "{out}");
@@ -557,6 +642,8 @@ mod tests {
             color: false,
             width: 80,
             piped: true,
+            theme: Theme::Dark,
+            truecolor: false,
         };
         assert_eq!(
             entry(&e, &[stored("y")], style),
@@ -570,6 +657,8 @@ mod tests {
             color: true,
             width: 80,
             piped: false,
+            theme: Theme::Dark,
+            truecolor: false,
         };
         let s = highlighted("a lazy b", &[std::ops::Range { start: 2, end: 6 }], style);
         assert_eq!(s, format!("a {RESET}{BOLD}lazy{RESET}{DIM} b"));

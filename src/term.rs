@@ -15,6 +15,8 @@ const PIPE_WIDTH: usize = 80;
 pub struct Term {
     pub is_tty: bool,
     pub color: bool,
+    /// COLORTERM says the terminal takes 24-bit colour.
+    pub truecolor: bool,
     pub width: usize,
     pub height: Option<usize>,
     /// The pager command, when output may be paged.
@@ -22,7 +24,7 @@ pub struct Term {
 }
 
 impl Term {
-    pub fn detect(choice: ColorChoice, no_pager: bool) -> Term {
+    pub fn detect(choice: ColorChoice, no_pager: bool, configured_pager: Option<&str>) -> Term {
         let is_tty = io::stdout().is_terminal();
         let no_color = env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match choice {
@@ -44,10 +46,14 @@ impl Term {
             .unwrap_or(PIPE_WIDTH)
             .clamp(20, 1000);
         let height = size.map(|(_, h)| usize::from(h)).filter(|&h| h > 0);
-        let pager = (is_tty && !no_pager).then(pager_command).flatten();
+        let pager = (is_tty && !no_pager)
+            .then(|| pager_command(configured_pager))
+            .flatten();
+        let truecolor = env::var("COLORTERM").is_ok_and(|c| c == "truecolor" || c == "24bit");
         Term {
             is_tty,
             color,
+            truecolor,
             width,
             height,
             pager,
@@ -69,16 +75,33 @@ impl Term {
     }
 }
 
-/// PYGUIDE_PAGER, then PAGER, else `less -R -F -X`. An empty value means no pager.
-fn pager_command() -> Option<Vec<String>> {
+/// PYGUIDE_PAGER, then the config file's `pager`, then PAGER, else `less -R -F -X`. An empty
+/// value means no pager.
+fn pager_command(configured: Option<&str>) -> Option<Vec<String>> {
     let configured = env::var("PYGUIDE_PAGER")
-        .or_else(|_| env::var("PAGER"))
-        .ok();
+        .ok()
+        .or_else(|| configured.map(String::from))
+        .or_else(|| env::var("PAGER").ok());
     let words: Vec<String> = match configured {
         Some(cmd) => cmd.split_whitespace().map(String::from).collect(),
         None => ["less", "-R", "-F", "-X"].map(String::from).to_vec(),
     };
     (!words.is_empty()).then_some(words)
+}
+
+/// Shows a manual page (roff) with `man -l -`; false when man cannot run it.
+pub fn show_manual(roff: &[u8]) -> bool {
+    let Ok(mut child) = Command::new("man")
+        .args(["-l", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+    else {
+        return false;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(roff);
+    }
+    child.wait().is_ok_and(|s| s.success())
 }
 
 /// Runs the pager with the text on its stdin. Fails when the pager cannot start, so the

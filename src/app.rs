@@ -1,0 +1,554 @@
+//! Running commands: `run` settles the configuration, then is a `match` on the command; each
+//! arm makes a few calls down the chain (paths -> kb -> index -> search -> render -> term).
+
+use std::collections::HashSet;
+use std::env;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use clap::CommandFactory;
+
+use crate::builtin;
+use crate::cli::{Cli, Command, Theme};
+use crate::config::Config;
+use crate::exec;
+use crate::index::{self, Guide, Stored};
+use crate::kb::{self, Entry, Problem};
+use crate::paths::{self, Paths};
+use crate::render::{self, Style};
+use crate::search;
+use crate::term::{self, Term};
+use crate::text;
+
+/// Runs one command; `Ok(false)` means nothing found or problems found.
+pub fn run(cli: Cli) -> Result<bool> {
+    let config = Config::load(&paths::config_file()?)?;
+    let paths = Paths::resolve(&cli.kb, &config.kb)?;
+    let term = Term::detect(cli.color, cli.no_pager, config.pager.as_deref());
+    let style = Style {
+        color: term.color,
+        width: term.width,
+        piped: !term.is_tty && !term.color,
+        theme: cli.theme.or(config.theme).unwrap_or(Theme::Dark),
+        truecolor: term.truecolor,
+    };
+    match cli.command {
+        Command::Search {
+            query,
+            limit,
+            category,
+            json,
+            ids,
+        } => {
+            let guide = open_guide(&paths)?;
+            let query = query.join(" ");
+            let limit = limit.or(config.limit).unwrap_or(10);
+            let opts = search::Options { limit, category };
+            let outcome = search::search(&guide, &query, &opts)?;
+            if let Some(corrected) = &outcome.corrected {
+                warn(&format!(
+                    "no entry has `{query}`; showing results for `{corrected}`"
+                ));
+            }
+            if outcome.hits.is_empty() {
+                if json {
+                    term.emit("[]\n")?;
+                }
+                not_found(&format!("no entry matches `{query}`"), &outcome.suggestions);
+                return Ok(false);
+            }
+            let text = if json {
+                render::hits_json(&outcome.hits)
+            } else if ids {
+                render::ids(&outcome.hits)
+            } else {
+                render::hits(&outcome.hits, style)
+            };
+            term.emit(&text)?;
+            Ok(true)
+        }
+        Command::Show { topic } => {
+            let words = topic.join(" ");
+            // Without entries of the user's own, a named built-in entry needs no index.
+            if paths.existing_kb_dirs().is_empty()
+                && let Some(meta) = kb::find_builtin(&words)
+            {
+                let entry = kb::builtin_entry(meta);
+                let related: Vec<Stored> = meta
+                    .related
+                    .iter()
+                    .filter_map(|id| kb::builtin_meta(id))
+                    .map(Stored::builtin)
+                    .collect();
+                term.emit(&render::entry(&entry, &related, style))?;
+                return Ok(true);
+            }
+            let guide = open_guide(&paths)?;
+            let Some(found) = resolve(&guide, &words)? else {
+                let outcome = search::search(
+                    &guide,
+                    &words,
+                    &search::Options {
+                        limit: 1,
+                        category: None,
+                    },
+                )?;
+                not_found(&format!("no entry for `{words}`"), &outcome.suggestions);
+                return Ok(false);
+            };
+            show_stored(&guide, &found, &term, style)
+        }
+        Command::List { category, json } => {
+            let guide = open_guide(&paths)?;
+            let mut entries = guide.all()?;
+            if let Some(c) = &category {
+                entries.retain(|e| &e.category == c);
+                if entries.is_empty() {
+                    let mut known: Vec<String> =
+                        guide.all()?.into_iter().map(|e| e.category).collect();
+                    known.dedup();
+                    not_found(&format!("no category `{c}`"), &known);
+                    return Ok(false);
+                }
+            }
+            let text = if json {
+                render::list_json(&entries)
+            } else {
+                render::list(&entries, style)
+            };
+            term.emit(&text)?;
+            Ok(true)
+        }
+        Command::Index => {
+            let roots = paths.existing_kb_dirs();
+            let mut out = io::stdout().lock();
+            if roots.is_empty() {
+                let count = Guide::builtin()?.all()?.len();
+                writeln!(
+                    out,
+                    "{count} built-in entries, indexed when pyguide was built; no entries of your own to index (see `pyguide paths`)"
+                )?;
+                return Ok(true);
+            }
+            let fingerprint = index::fingerprint(builtin::FINGERPRINT);
+            let opened = Guide::rebuild(&paths.cache_dir, &fingerprint, &roots)?;
+            for p in &opened.problems {
+                warn(&format!("warning: skipped {p}"));
+            }
+            if let Some(err) = opened.unsaved {
+                return Err(err.context("the index was built but could not be saved"));
+            }
+            let count = opened.built.map_or(0, |b| b.entries);
+            writeln!(
+                out,
+                "indexed {count} entries into {}",
+                paths.cache_dir.display()
+            )?;
+            Ok(true)
+        }
+        Command::Check {
+            dirs,
+            exec,
+            python,
+            timeout,
+        } => check(
+            &paths,
+            &dirs,
+            exec.then(|| (python, Duration::from_secs(timeout))),
+        ),
+        Command::Paths => {
+            let mut out = io::stdout().lock();
+            for dir in &paths.kb_dirs {
+                let why = match dir.source {
+                    paths::KbSource::Flag => "--kb",
+                    paths::KbSource::EnvVar => "PYGUIDE_KB_PATH",
+                    paths::KbSource::Config => "config",
+                    paths::KbSource::Default => "default",
+                };
+                let state = if dir.path.exists() {
+                    ""
+                } else {
+                    " (does not exist yet)"
+                };
+                writeln!(out, "kb ({why}):\t{}{state}", dir.path.display())?;
+            }
+            writeln!(out, "index:\t{}", paths.cache_dir.display())?;
+            let state = if paths.config_file.exists() {
+                ""
+            } else {
+                " (does not exist yet)"
+            };
+            writeln!(out, "config:\t{}{state}", paths.config_file.display())?;
+            Ok(true)
+        }
+        Command::New { id, category } => new_entry(&paths, &id, &category),
+        Command::Edit { topic } => edit_entry(&paths, &topic.join(" ")),
+        Command::Random { category } => {
+            let guide = open_guide(&paths)?;
+            let mut all = guide.all()?;
+            if let Some(c) = &category {
+                all.retain(|e| &e.category == c);
+            }
+            if all.is_empty() {
+                not_found("no entries to choose from", &[]);
+                return Ok(false);
+            }
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos() as usize);
+            let pick = &all[nanos % all.len()];
+            show_stored(&guide, pick, &term, style)
+        }
+        Command::Man => {
+            let mut roff = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut roff)
+                .context("cannot render the manual page")?;
+            // In a terminal, let man(1) typeset it; piped (or without man), the roff source,
+            // for `pyguide man > pyguide.1`.
+            if !(term.is_tty && term::show_manual(&roff)) {
+                term.emit(&String::from_utf8_lossy(&roff))?;
+            }
+            Ok(true)
+        }
+    }
+}
+
+/// Renders one entry with its related entries' summaries.
+fn show_stored(guide: &Guide, found: &Stored, term: &Term, style: Style) -> Result<bool> {
+    let entry = read_entry(found)?;
+    let mut related = Vec::new();
+    for id in &entry.related {
+        related.extend(guide.exact(guide.fields.id, id)?);
+    }
+    term.emit(&render::entry(&entry, &related, style))?;
+    Ok(true)
+}
+
+pub fn warn(message: &str) {
+    let _ = writeln!(io::stderr(), "pyguide: {message}");
+}
+
+/// Reports that nothing was found, with suggestions, on stderr.
+fn not_found(message: &str, suggestions: &[String]) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "pyguide: {message}");
+    if !suggestions.is_empty() {
+        let _ = writeln!(err, "did you mean: {}?", suggestions.join(", "));
+    }
+}
+
+/// Every file of the user's KB folders, in precedence order.
+fn user_files(paths: &Paths) -> (Vec<PathBuf>, Vec<Problem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for dir in &paths.kb_dirs {
+        let (f, p) = kb::entry_files(&dir.path);
+        files.extend(f);
+        problems.extend(p);
+    }
+    (files, problems)
+}
+
+/// The index, fresh. Without KB folders of the user's it is the built-in index in the binary;
+/// otherwise the cache folder's, kept up to date (in memory if the cache folder cannot be
+/// written). Problems in the user's files are reported when they are (re)indexed.
+fn open_guide(paths: &Paths) -> Result<Guide> {
+    for dir in &paths.missing_env_dirs {
+        warn(&format!(
+            "warning: PYGUIDE_KB_PATH names {}, which does not exist",
+            dir.display()
+        ));
+    }
+    let roots = paths.existing_kb_dirs();
+    if roots.is_empty() {
+        return Guide::builtin();
+    }
+    let fingerprint = index::fingerprint(builtin::FINGERPRINT);
+    let opened = Guide::open(&paths.cache_dir, &fingerprint, &roots)?;
+    report(&opened);
+    if env::var_os("PYGUIDE_TIMINGS").is_some() {
+        warn(&format!(
+            "timing: freshness check {} µs",
+            opened.check_took.as_micros()
+        ));
+    }
+    Ok(opened.guide)
+}
+
+fn report(opened: &index::Opened) {
+    for p in &opened.problems {
+        warn(&format!("warning: skipped {p}"));
+    }
+    if let Some(err) = &opened.unsaved {
+        warn(&format!(
+            "warning: {err:#}; searching without a saved index"
+        ));
+    }
+}
+
+/// `show`'s lookup: id, then alias, then the loose name, then the best search hit.
+fn resolve(guide: &Guide, words: &str) -> Result<Option<Stored>> {
+    let f = guide.fields;
+    if let Some(found) = guide.exact(f.id, words)?.into_iter().next() {
+        return Ok(Some(found));
+    }
+    for key in [
+        format!("a:{words}"),
+        format!("l:{}", text::loose_key(words)),
+    ] {
+        let found = guide.exact(f.key, &key)?;
+        if found.len() == 1 {
+            return Ok(found.into_iter().next());
+        }
+    }
+    let outcome = search::search(
+        guide,
+        words,
+        &search::Options {
+            limit: 1,
+            category: None,
+        },
+    )?;
+    Ok(outcome.hits.into_iter().next().map(|h| h.entry))
+}
+
+fn read_entry(stored: &Stored) -> Result<Entry> {
+    let text = stored
+        .origin
+        .read()
+        .map_err(|p| anyhow::anyhow!("{p}"))
+        .with_context(|| format!("cannot read the entry `{}`", stored.id))?;
+    Entry::parse(stored.origin.clone(), &text).map_err(|p| anyhow::anyhow!("{p}"))
+}
+
+/// `check`: every problem as path:line on stdout, a summary on stderr.
+fn check(
+    paths: &Paths,
+    dirs: &[PathBuf],
+    exec: Option<(Option<PathBuf>, Duration)>,
+) -> Result<bool> {
+    let (builtin, mut problems) = kb::builtin_entries();
+    let mut checked = Vec::new();
+    let mut files = 0;
+    if dirs.is_empty() {
+        let (user_paths, scan_problems) = user_files(paths);
+        problems.extend(scan_problems);
+        files += user_paths.len() + builtin.len();
+        let (user, parse_problems) = kb::parse_files(&user_paths);
+        problems.extend(parse_problems);
+        let (user, dup) = kb::merge(user, Vec::new());
+        problems.extend(dup);
+        let (builtin_checked, dup) = kb::merge(builtin.clone(), Vec::new());
+        problems.extend(dup);
+        checked.extend(user);
+        checked.extend(builtin_checked);
+    } else {
+        for dir in dirs {
+            if !dir.exists() {
+                anyhow::bail!("{}: no such file or folder", dir.display());
+            }
+        }
+        let mut all_files = Vec::new();
+        for dir in dirs {
+            let (f, p) = kb::entry_files(dir);
+            all_files.extend(f);
+            problems.extend(p);
+        }
+        files += all_files.len();
+        let (entries, parse_problems) = kb::parse_files(&all_files);
+        problems.extend(parse_problems);
+        let (entries, dup) = kb::merge(entries, Vec::new());
+        problems.extend(dup);
+        checked = entries;
+    }
+    let known: HashSet<&str> = checked
+        .iter()
+        .chain(&builtin)
+        .map(|e| e.id.as_str())
+        .collect();
+    problems.extend(kb::lint(&checked, &known));
+    problems.extend(exec::block_problems(&checked));
+
+    let mut summary = format!(
+        "{} in {}",
+        count(checked.len(), "entry", "entries"),
+        count(files, "file", "files")
+    );
+    if let Some((python, timeout)) = exec {
+        let python = python.unwrap_or_else(|| PathBuf::from("python3"));
+        let report = exec::run_all(&checked, &python, timeout)?;
+        summary.push_str(&format!(
+            "; {} run, {} skipped",
+            count(report.run, "example", "examples"),
+            report.skipped
+        ));
+        problems.extend(report.problems);
+    }
+    let mut out = io::stdout().lock();
+    for p in &problems {
+        writeln!(out, "{p}")?;
+    }
+    let verdict = match problems.len() {
+        0 => "no problems".to_string(),
+        n => count(n, "problem", "problems"),
+    };
+    warn(&format!("checked {summary}: {verdict}"));
+    Ok(problems.is_empty())
+}
+
+/// "1 entry", "3 entries".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `pyguide new`: writes a valid entry into the user's KB folder (never over an existing
+/// file), opens the editor, then checks what was saved.
+fn new_entry(paths: &Paths, id: &str, category: &str) -> Result<bool> {
+    if !kb::is_slug(id) {
+        bail!(
+            "`{id}` is not an id: use lowercase letters, digits and single hyphens, like `my-notes`"
+        );
+    }
+    if !kb::is_slug(category) {
+        bail!("`{category}` is not a category: use lowercase letters, digits and hyphens");
+    }
+    let guide = open_guide(paths)?;
+    if let Some(existing) = guide.exact(guide.fields.id, id)?.into_iter().next() {
+        bail!(
+            "`{id}` already exists ({}); `pyguide edit {id}` opens it",
+            existing.origin
+        );
+    }
+    let path = paths.user_kb_dir().join(category).join(format!("{id}.md"));
+    let title = id.replace('-', " ");
+    let text = format!(
+        "---\nid: {id}\ntitle: \"{title}\"\nsummary: \"One line on what this explains\"\ncategory: {category}\naliases: []\ntags: []\nrelated: []\n---\n## How it works\n\nExplain the mechanism here.\n\n```python\nprint(\"an example that runs\")\n```\n"
+    );
+    create_new(&path, &text)?;
+    warn(&format!("created {}", path.display()));
+    edit_and_check(&path)
+}
+
+/// `pyguide edit`: opens the user's own entry; a built-in one is first copied to the user's
+/// KB folder, where it replaces the built-in entry.
+fn edit_entry(paths: &Paths, topic: &str) -> Result<bool> {
+    let guide = open_guide(paths)?;
+    let Some(found) = resolve(&guide, topic)? else {
+        // A file of the user's that is broken is not in the index, and is just what needs
+        // editing: found by its file name.
+        if let Some(path) = user_file(paths, topic) {
+            return edit_and_check(&path);
+        }
+        not_found(&format!("no entry for `{topic}`"), &[]);
+        return Ok(false);
+    };
+    let path = match &found.origin {
+        kb::Origin::User(path) => path.clone(),
+        kb::Origin::Builtin(rel) => {
+            let path = paths.user_kb_dir().join(rel);
+            if !path.exists() {
+                let text = found.origin.read().map_err(|p| anyhow::anyhow!("{p}"))?;
+                create_new(&path, &text)?;
+                warn(&format!(
+                    "copied the built-in `{}` to {}; your copy now replaces it",
+                    found.id,
+                    path.display()
+                ));
+            }
+            path
+        }
+    };
+    edit_and_check(&path)
+}
+
+/// `<id>.md` in the user's KB folders, at any depth.
+fn user_file(paths: &Paths, id: &str) -> Option<PathBuf> {
+    if !kb::is_slug(id) {
+        return None;
+    }
+    let name = format!("{id}.md");
+    let mut stack = paths.existing_kb_dirs();
+    let mut visited = 0;
+    while let Some(dir) = stack.pop() {
+        visited += 1;
+        if visited > 100_000 {
+            return None;
+        }
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            if kind.is_dir() {
+                stack.push(path);
+            } else if entry.file_name().to_str() == Some(name.as_str()) {
+                return Some(path);
+            }
+        }
+    }
+    None
+}
+
+/// Creates a file that must not exist yet (and its folders).
+fn create_new(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Runs $VISUAL, then $EDITOR, else vi on the file; then checks the entry and reports each
+/// problem as path:line (the file is left as the user saved it).
+fn edit_and_check(path: &Path) -> Result<bool> {
+    let editor = env::var("VISUAL")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .or_else(|| env::var("EDITOR").ok().filter(|e| !e.trim().is_empty()))
+        .unwrap_or_else(|| "vi".to_string());
+    let mut words = editor.split_whitespace();
+    let program = words.next().unwrap_or("vi");
+    let status = Process::new(program)
+        .args(words)
+        .arg(path)
+        .status()
+        .with_context(|| format!("cannot start the editor `{editor}` (set VISUAL or EDITOR)"))?;
+    if !status.success() {
+        bail!(
+            "the editor `{editor}` exited with {status}; {} is kept as it is",
+            path.display()
+        );
+    }
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    match Entry::parse(kb::Origin::User(path.to_path_buf()), &text) {
+        Ok(entry) => {
+            let problems = exec::block_problems(std::slice::from_ref(&entry));
+            for p in &problems {
+                let _ = writeln!(io::stdout(), "{p}");
+            }
+            if problems.is_empty() {
+                warn(&format!(
+                    "`{}` is valid and indexed on the next search",
+                    entry.id
+                ));
+            }
+            Ok(problems.is_empty())
+        }
+        Err(problem) => {
+            let _ = writeln!(io::stdout(), "{problem}");
+            warn("the entry is saved as you left it; fix it and it will be indexed");
+            Ok(false)
+        }
+    }
+}

@@ -1,0 +1,485 @@
+//! Daily use: the config file, writing entries (new, edit), random, man, --ids, completion,
+//! highlighted code and themes, and snapshots of the rendered text.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{Env, entry};
+
+/// Escape sequences removed: what a person sees.
+fn visible(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.peek() == Some(&'[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Compares with `tests/snapshots/NAME`; `PYGUIDE_UPDATE_SNAPSHOTS=1` writes it instead.
+#[track_caller]
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("PYGUIDE_UPDATE_SNAPSHOTS").is_some() {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}: run with PYGUIDE_UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (e, a))| e != a)
+            .take(5)
+            .map(|(i, (e, a))| format!("line {}:\n  expected: {e}\n  actual:   {a}", i + 1))
+            .collect();
+        panic!(
+            "{name} differs from the snapshot ({} vs {} lines)\n{}\nactual:\n{actual}",
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+const SNAP_ENTRY: &str = "---
+id: snap-entry
+title: \"Snapshot: a Fixed Entry\"
+summary: \"Prose, a list, three kinds of code and a link, rendered the same way every time\"
+category: notes
+related: [decorators]
+---
+A paragraph with `inline code`, **bold** words and a link to [the decorators entry](decorators)
+that is long enough to be wrapped at forty columns.
+
+## Steps
+
+- first, a list item
+- second, one that also runs on past the width of a narrow terminal window
+
+```python
+def greet(name: str) -> str:
+    return f\"hello {name}\"  # a comment that makes this line longer than forty columns
+```
+
+```pycon
+>>> greet(\"x\")
+'hello x'
+```
+
+```toml
+[tool.pyguide]
+theme = \"light\"
+```
+";
+
+fn snap_env() -> Env {
+    let env = Env::new();
+    env.write("data/pyguide/kb/notes/snap-entry.md", SNAP_ENTRY);
+    env
+}
+
+#[test]
+fn snapshots_of_a_rendered_entry_at_three_widths_and_piped() {
+    let env = snap_env();
+    for width in [40, 80, 200] {
+        let run = env.run_with(
+            &["--color", "always", "show", "snap-entry"],
+            &[("COLUMNS", &width.to_string())],
+        );
+        run.assert_ok();
+        let text = visible(&run.stdout);
+        // The path of the temporary folder differs from run to run.
+        let text = text.replace(&env.user_kb().display().to_string(), "<kb>");
+        assert!(text.lines().all(|l| l.chars().count() <= width), "{text}");
+        snapshot(&format!("show-{width}.txt"), &text);
+    }
+    let piped = env.run(&["show", "snap-entry"]);
+    piped.assert_ok();
+    snapshot(
+        "show-piped.md",
+        &piped
+            .stdout
+            .replace(&env.user_kb().display().to_string(), "<kb>"),
+    );
+}
+
+#[test]
+fn snapshot_of_search_results_in_a_terminal() {
+    let env = snap_env();
+    let run = env.run_with(
+        &[
+            "--color", "always", "search", "--limit", "3", "greet", "snapshot",
+        ],
+        &[("COLUMNS", "80")],
+    );
+    run.assert_ok();
+    let text = visible(&run.stdout);
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    snapshot("search-80.txt", &text);
+}
+
+#[test]
+fn code_is_coloured_by_syntax_and_the_themes_differ() {
+    let env = snap_env();
+    let dark = env.run(&["--color", "always", "show", "snap-entry"]);
+    let light = env.run(&[
+        "--color",
+        "always",
+        "--theme",
+        "light",
+        "show",
+        "snap-entry",
+    ]);
+    dark.assert_ok();
+    light.assert_ok();
+    // 256-colour foregrounds on the code lines, and not the same ones in both themes.
+    let code_line = |s: &str| {
+        s.lines()
+            .find(|l| visible(l).contains("def greet"))
+            .unwrap()
+            .to_string()
+    };
+    assert!(code_line(&dark.stdout).contains("38;5;"), "{}", dark.stdout);
+    assert_ne!(code_line(&dark.stdout), code_line(&light.stdout));
+    // 24-bit colour when the terminal says it takes it.
+    let truecolor = env.run_with(
+        &["--color", "always", "show", "snap-entry"],
+        &[("COLORTERM", "truecolor")],
+    );
+    assert!(code_line(&truecolor.stdout).contains("38;2;"));
+    // A built-in entry (colours computed at build time) is coloured too.
+    let builtin = env.run(&["--color", "always", "show", "generators"]);
+    assert!(builtin.stdout.contains("38;5;"));
+    // The theme from the config file; the flag wins over it.
+    env.write("config/pyguide/config.toml", "theme = \"light\"\n");
+    let configured = env.run(&["--color", "always", "show", "snap-entry"]);
+    assert_eq!(code_line(&configured.stdout), code_line(&light.stdout));
+    let flag = env.run(&["--color", "always", "--theme", "dark", "show", "snap-entry"]);
+    assert_eq!(code_line(&flag.stdout), code_line(&dark.stdout));
+    // No colour at all when piped or with NO_COLOR.
+    for run in [
+        env.run(&["show", "snap-entry"]),
+        env.run_with(&["show", "snap-entry"], &[("NO_COLOR", "1")]),
+        env.run(&["--color", "never", "--theme", "light", "show", "generators"]),
+    ] {
+        run.assert_ok();
+        assert!(!run.stdout.contains('\x1b'));
+    }
+}
+
+#[test]
+fn escape_sequences_in_a_users_code_block_are_neutralised() {
+    let env = Env::new();
+    env.write(
+        "data/pyguide/kb/notes/evil.md",
+        &entry(
+            "evil",
+            "notes",
+            "Evil",
+            "Text.\n\n```python\nprint('\x1b]0;owned\x07\x1b[2J')\n```\n",
+        ),
+    );
+    let run = env.run(&["--color", "always", "show", "evil"]);
+    run.assert_ok();
+    assert!(!run.stdout.contains("\x1b]0;"), "{:?}", run.stdout);
+    assert!(!run.stdout.contains("\x1b[2J"), "{:?}", run.stdout);
+    assert!(run.stdout.contains('\u{fffd}'));
+}
+
+#[test]
+fn config_sets_limit_and_kb_folders_and_paths_shows_it() {
+    let env = Env::new();
+    let notes = env.write(
+        "elsewhere/kb/my-config-note.md",
+        &entry(
+            "my-config-note",
+            "notes",
+            "Zanzibar Config Note",
+            "zanzibar words",
+        ),
+    );
+    env.write(
+        "config/pyguide/config.toml",
+        &format!(
+            "# comments are fine\nlimit = 2\nkb = [\"{}\"]\n",
+            notes.parent().unwrap().display()
+        ),
+    );
+    let run = env.run(&["search", "function"]);
+    run.assert_ok();
+    assert_eq!(run.stdout.lines().count(), 2);
+    // --limit still wins.
+    let run = env.run(&["search", "--limit", "4", "function"]);
+    assert_eq!(run.stdout.lines().count(), 4);
+    let run = env.run(&["search", "zanzibar"]);
+    run.assert_ok();
+    assert_eq!(run.ids()[0], "my-config-note");
+    let paths = env.run(&["paths"]);
+    paths.assert_ok();
+    assert!(
+        paths.stdout.contains(&format!(
+            "config:\t{}",
+            env.path("config/pyguide/config.toml").display()
+        )),
+        "{}",
+        paths.stdout
+    );
+    assert!(paths.stdout.contains("elsewhere/kb"), "{}", paths.stdout);
+}
+
+#[test]
+fn config_errors_name_the_file_and_line() {
+    let env = Env::new();
+    let file = env.path("config/pyguide/config.toml");
+    for (text, line, words) in [
+        ("theme = \"dark\"\nlimt = 3\n", 2, "unknown field `limt`"),
+        ("theme = \"blue\"\n", 1, "unknown variant `blue`"),
+        ("limit = \"ten\"\n", 1, "invalid type"),
+        ("limit = 0\n", 1, "limit"),
+        ("pager = [\n", 1, ""),
+    ] {
+        env.write("config/pyguide/config.toml", text);
+        let run = env.run(&["search", "generators"]);
+        run.assert_status(2).assert_no_panic();
+        let prefix = format!("pyguide: error: {}:{line}:", file.display());
+        assert!(run.stderr.starts_with(&prefix), "{text:?}: {}", run.stderr);
+        assert!(run.stderr.contains(words), "{text:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn new_creates_a_valid_entry_and_opens_the_editor() {
+    let env = Env::new();
+    let run = env.run_with(&["new", "my-tip"], &[("EDITOR", "true")]);
+    run.assert_ok();
+    let file = env.user_kb().join("notes/my-tip.md");
+    assert!(file.exists(), "{}", run.stderr);
+    assert!(run.stderr.contains("created"), "{}", run.stderr);
+    let check = env.run(&["check", &env.user_kb().display().to_string()]);
+    check.assert_ok();
+    // It is found at once.
+    let list = env.run(&["list", "--category", "notes"]);
+    assert_eq!(list.ids(), ["my-tip"]);
+    // The editor gets the file: VISUAL before EDITOR, with its arguments.
+    let log = env.path("editor.log");
+    let editor = env.write(
+        "editor.sh",
+        &format!("#!/bin/sh\necho \"$@\" >> {}\n", log.display()),
+    );
+    make_executable(&editor);
+    let run = env.run_with(
+        &["new", "--category", "django", "second-tip"],
+        &[
+            ("VISUAL", &format!("{} --flag", editor.display())),
+            ("EDITOR", "false"),
+        ],
+    );
+    run.assert_ok();
+    let logged = fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains(&format!(
+            "--flag {}",
+            env.user_kb().join("django/second-tip.md").display()
+        )),
+        "{logged}"
+    );
+}
+
+#[test]
+fn new_refuses_bad_ids_and_existing_ones_without_touching_files() {
+    let env = Env::new();
+    for bad in ["Bad ID", "x--y", "a/b", "UPPER"] {
+        let run = env.run_with(&["new", bad], &[("EDITOR", "true")]);
+        run.assert_status(2).assert_no_panic();
+        assert!(run.stderr.contains("is not an id"), "{}", run.stderr);
+    }
+    let run = env.run_with(&["new", "decorators"], &[("EDITOR", "true")]);
+    run.assert_status(2);
+    assert!(
+        run.stderr.contains("pyguide edit decorators"),
+        "{}",
+        run.stderr
+    );
+    let mine = env.write(
+        "data/pyguide/kb/notes/mine.md",
+        &entry("mine", "notes", "Mine", "my words"),
+    );
+    let before = fs::read(&mine).unwrap();
+    let run = env.run_with(&["new", "mine"], &[("EDITOR", "true")]);
+    run.assert_status(2);
+    assert_eq!(fs::read(&mine).unwrap(), before);
+}
+
+#[test]
+fn an_editor_that_breaks_the_entry_gets_the_problem_and_the_file_is_kept() {
+    let env = Env::new();
+    let editor = env.write(
+        "break.sh",
+        "#!/bin/sh\nsed 's/^title:/tittle:/' \"$1\" > \"$1.tmp\" && mv \"$1.tmp\" \"$1\"\n",
+    );
+    make_executable(&editor);
+    let run = env.run_with(
+        &["new", "broken-tip"],
+        &[("EDITOR", &editor.display().to_string())],
+    );
+    run.assert_status(1);
+    let file = env.user_kb().join("notes/broken-tip.md");
+    assert!(
+        run.stdout
+            .contains(&format!("{}:3: unknown field `tittle`", file.display())),
+        "{}",
+        run.stdout
+    );
+    assert!(fs::read_to_string(&file).unwrap().contains("tittle:"));
+    // An editor that fails: the file stays, exit 2.
+    let run = env.run_with(&["edit", "broken-tip"], &[("EDITOR", "false")]);
+    run.assert_status(2);
+    assert!(file.exists());
+    // An editor that does not exist.
+    let run = env.run_with(&["new", "other-tip"], &[("EDITOR", "no-such-editor-xyz")]);
+    run.assert_status(2).assert_no_panic();
+    assert!(run.stderr.contains("no-such-editor-xyz"), "{}", run.stderr);
+}
+
+#[test]
+fn edit_copies_a_builtin_entry_as_an_override() {
+    let env = Env::new();
+    let run = env.run_with(&["edit", "decorators"], &[("EDITOR", "true")]);
+    run.assert_ok();
+    let copy = env.user_kb().join("syntax/decorators.md");
+    let original = fs::read_to_string(common::repo_kb().join("syntax/decorators.md")).unwrap();
+    assert_eq!(fs::read_to_string(&copy).unwrap(), original);
+    let show = env.run(&["show", "decorators"]);
+    assert!(show.stdout.contains(&copy.display().to_string()));
+    // A second edit opens the copy, and never overwrites it.
+    fs::write(&copy, original.replace("title:", "title: ").as_bytes()).unwrap();
+    let edited = fs::read(&copy).unwrap();
+    let run = env.run_with(&["edit", "decorators"], &[("EDITOR", "true")]);
+    run.assert_ok();
+    assert_eq!(fs::read(&copy).unwrap(), edited);
+    // Unknown topics: exit 1 with suggestions, nothing written.
+    let run = env.run_with(&["edit", "qwertyuiop"], &[("EDITOR", "true")]);
+    run.assert_status(1);
+}
+
+#[test]
+fn random_picks_an_entry_within_the_category() {
+    let env = Env::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..6 {
+        let run = env.run(&["random", "--category", "django"]);
+        run.assert_ok();
+        assert!(run.stdout.contains("\ndjango · django-"), "{}", run.stdout);
+        seen.insert(run.stdout.lines().next().unwrap().to_string());
+    }
+    let run = env.run(&["random", "--category", "no-such-category"]);
+    run.assert_status(1);
+}
+
+#[test]
+fn man_prints_roff_when_piped() {
+    let env = Env::new();
+    let run = env.run(&["man"]);
+    run.assert_ok();
+    assert!(run.stdout.contains(".TH pyguide 1"), "{}", run.stdout);
+    for word in ["search", "show", "new", "edit", "random"] {
+        assert!(run.stdout.contains(word), "{word}");
+    }
+}
+
+#[test]
+fn ids_prints_only_ids_in_rank_order() {
+    let env = Env::new();
+    let ids = env.run(&["search", "--ids", "lazy", "queryset"]);
+    ids.assert_ok();
+    let full = env.run(&["search", "lazy", "queryset"]);
+    assert_eq!(ids.stdout.lines().collect::<Vec<_>>(), full.ids());
+    assert!(ids.stdout.lines().all(|l| !l.contains(['\t', ' '])));
+    let run = env.run(&["search", "--ids", "--json", "x"]);
+    run.assert_status(2);
+}
+
+#[test]
+fn search_in_a_terminal_ends_with_a_count() {
+    let env = Env::new();
+    let run = env.run(&["--color", "always", "search", "--limit", "3", "decorator"]);
+    run.assert_ok();
+    assert_eq!(visible(&run.stdout).lines().last(), Some("3 results"));
+}
+
+/// Asks the binary for completions the way the registered shell function does.
+fn complete(env: &Env, shell: &str, words: &[&str]) -> String {
+    let index = (words.len() - 1).to_string();
+    let mut args = vec!["--", "pyguide"];
+    args.extend_from_slice(&words[1..]);
+    let run = env.run_with(
+        &args,
+        &[
+            ("COMPLETE", shell),
+            ("_CLAP_COMPLETE_INDEX", &index),
+            ("_CLAP_COMPLETE_COMP_TYPE", "9"),
+            ("_CLAP_COMPLETE_SPACE", "true"),
+            ("_CLAP_IFS", "\n"),
+        ],
+    );
+    run.assert_ok();
+    run.stdout
+}
+
+#[test]
+fn completion_registers_and_completes_commands_topics_and_categories() {
+    let env = Env::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let run = env.run_with(&[], &[("COMPLETE", shell)]);
+        run.assert_ok();
+        assert!(run.stdout.contains("pyguide"), "{shell}: {}", run.stdout);
+    }
+    let out = complete(&env, "bash", &["pyguide", "se"]);
+    assert!(out.lines().any(|l| l == "search"), "{out}");
+    let out = complete(&env, "bash", &["pyguide", "show", "deco"]);
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["decorators"]);
+    let out = complete(&env, "bash", &["pyguide", "list", "--category", "dj"]);
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["django"]);
+    // fish shows the title beside the id.
+    let out = complete(&env, "fish", &["pyguide", "show", "deco"]);
+    assert!(out.contains("decorators\tDecorator Internals"), "{out:?}");
+    // The user's own entries complete too.
+    env.write(
+        "data/pyguide/kb/notes/deco-notes.md",
+        &entry("deco-notes", "notes", "My Deco Notes", "words"),
+    );
+    let out = complete(&env, "bash", &["pyguide", "show", "deco"]);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["deco-notes", "decorators"]
+    );
+    let out = complete(&env, "bash", &["pyguide", "search", "--category", "no"]);
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["notes"]);
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -1,0 +1,219 @@
+//! pyguide in a real terminal: tmux sessions at widths 40, 80 and 200, driven with send-keys
+//! and read with capture-pane. Skipped, saying so, when tmux is not installed (`.ci/run`
+//! installs it).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::Env;
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// A tmux server of its own running `command` in a `width` x `height` window, in the
+    /// hermetic environment of `env` (with a 256-colour TERM). None without tmux.
+    fn start(env: &Env, width: u16, height: u16, command: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipped: tmux is not installed");
+            return None;
+        }
+        let socket = format!(
+            "pyguide-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let bin = env!("CARGO_BIN_EXE_pyguide");
+        let vars = format!(
+            "env -i PATH={path} HOME={home} XDG_CACHE_HOME={cache} XDG_DATA_HOME={data} \
+             XDG_CONFIG_HOME={config} TERM=xterm-256color LANG=C.UTF-8",
+            path = std::env::var("PATH").unwrap_or_default(),
+            home = env.path("home").display(),
+            cache = env.path("cache").display(),
+            data = env.path("data").display(),
+            config = env.path("config").display(),
+        );
+        let script = format!(
+            "cd {home} && {vars} {command}; echo \"[exit $?]\"; sleep 60",
+            home = env.path("home").display(),
+            command = command.replace("pyguide", bin),
+        );
+        let status = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .args(["sh", "-c", &script])
+            .status()
+            .expect("run tmux");
+        assert!(status.success(), "tmux new-session failed");
+        Some(Tmux { socket })
+    }
+
+    /// The screen's text; with `escapes`, its colours as SGR sequences too.
+    fn capture(&self, escapes: bool) -> String {
+        let mut cmd = Command::new("tmux");
+        cmd.args(["-L", &self.socket, "capture-pane", "-p", "-J"]);
+        if escapes {
+            cmd.arg("-e");
+        }
+        String::from_utf8_lossy(&cmd.output().expect("capture-pane").stdout).into_owned()
+    }
+
+    /// Waits (up to 10 s) until the screen shows `text`, and returns the screen.
+    #[track_caller]
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture(false);
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the screen never showed {text:?}:\n{screen}"
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys"])
+            .args(keys)
+            .status()
+            .expect("send-keys");
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn widest(screen: &str) -> usize {
+    screen
+        .lines()
+        .map(|l| l.trim_end().chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_long_entry_opens_in_the_pager_in_colour_and_q_quits() {
+    let env = Env::new();
+    let Some(tmux) = Tmux::start(&env, 80, 24, "pyguide show generators") else {
+        return;
+    };
+    let screen = tmux.wait_for("Generators & yield");
+    assert!(!screen.contains("[exit"), "no pager:\n{screen}");
+    assert!(widest(&screen) <= 80, "{screen}");
+    let colours = tmux.capture(true);
+    assert!(colours.contains("\x1b["), "no colour in a terminal");
+    // Down a page in less, then quit: pyguide exits 0.
+    tmux.keys(&["Space"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("[exit 0]");
+}
+
+#[test]
+fn code_is_highlighted_on_screen() {
+    let env = Env::new();
+    let Some(tmux) = Tmux::start(
+        &env,
+        100,
+        60,
+        "pyguide --no-pager show keyword-only-arguments | tail -n 40",
+    ) else {
+        return;
+    };
+    tmux.wait_for("[exit 0]");
+    // Piped through tail: plain Markdown, no colours.
+    assert!(!tmux.capture(true).contains("38;5;"));
+    drop(tmux);
+
+    let Some(tmux) = Tmux::start(&env, 100, 200, "pyguide --no-pager show decorators") else {
+        return;
+    };
+    let screen = tmux.wait_for("[exit 0]");
+    assert!(screen.contains(">>> "), "{screen}");
+    let colours = tmux.capture(true);
+    assert!(
+        colours.contains("38;5;"),
+        "code is not coloured:\n{colours}"
+    );
+}
+
+#[test]
+fn entries_and_results_fit_widths_40_80_and_200() {
+    let env = Env::new();
+    for width in [40u16, 80, 200] {
+        let Some(tmux) = Tmux::start(&env, width, 300, "pyguide --no-pager show decorators") else {
+            return;
+        };
+        let screen = tmux.wait_for("[exit 0]");
+        assert!(screen.contains("See also"), "{width}: {screen}");
+        // Prose is wrapped at the width, at most 100 columns wide for reading.
+        let most = usize::from(width).min(100);
+        assert!(widest(&screen) <= most, "{width}: {}", widest(&screen));
+        drop(tmux);
+
+        let Some(tmux) = Tmux::start(&env, width, 60, "pyguide search --limit 3 decorator") else {
+            return;
+        };
+        let screen = tmux.wait_for("[exit 0]");
+        assert!(screen.contains(" 1. decorators"), "{width}: {screen}");
+        assert!(screen.contains("3 results"), "{width}: {screen}");
+        assert!(widest(&screen) <= usize::from(width), "{width}:\n{screen}");
+    }
+}
+
+#[test]
+fn the_pager_from_the_config_file_is_used() {
+    let env = Env::new();
+    let log = env.path("paged.txt");
+    let pager = env.write("pager.sh", &format!("#!/bin/sh\ncat > {}\n", log.display()));
+    make_executable(&pager);
+    env.write(
+        "config/pyguide/config.toml",
+        &format!("pager = \"{}\"\n", pager.display()),
+    );
+    let Some(tmux) = Tmux::start(&env, 80, 24, "pyguide show generators") else {
+        return;
+    };
+    tmux.wait_for("[exit 0]");
+    let paged = std::fs::read_to_string(&log).unwrap();
+    assert!(paged.contains("Generators & yield"), "{paged}");
+}
+
+#[test]
+fn a_short_answer_is_printed_without_a_pager() {
+    let env = Env::new();
+    // `less -F` would quit by itself; with a pager that never quits, fitting output must not
+    // be sent to it at all.
+    let Some(tmux) = Tmux::start(
+        &env,
+        80,
+        50,
+        "PYGUIDE_PAGER='sleep 30' pyguide search --limit 2 post_save",
+    ) else {
+        return;
+    };
+    let screen = tmux.wait_for("[exit 0]");
+    assert!(screen.contains("django-signals"), "{screen}");
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
