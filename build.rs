@@ -54,6 +54,7 @@ mod builtin {
     pub static FILES: &[(&str, &str)] = &[];
     pub static INDEX_FILES: &[(&str, &[u8])] = &[];
     pub static META: &[Meta] = &[];
+    pub const FINGERPRINT: u64 = 0;
     pub static RUNS_DARK: &[u8] = &[];
     pub static RUNS_LIGHT: &[u8] = &[];
 }

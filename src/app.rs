@@ -16,6 +16,7 @@ use crate::builtin;
 use crate::cli::{Cli, Command, Theme};
 use crate::config::Config;
 use crate::exec;
+use crate::highlight;
 use crate::index::{self, Guide, Stored};
 use crate::kb::{self, Entry, Problem};
 use crate::paths::{self, Paths};
@@ -44,8 +45,11 @@ pub fn run(cli: Cli) -> Result<bool> {
             json,
             ids,
         } => {
-            let guide = open_guide(&paths)?;
             let query = query.join(" ");
+            if query.trim().is_empty() {
+                bail!("the query is empty: give some words, like `pyguide search lazy queryset`");
+            }
+            let guide = open_guide(&paths)?;
             let limit = limit.or(config.limit).unwrap_or(10);
             let opts = search::Options { limit, category };
             let outcome = search::search(&guide, &query, &opts)?;
@@ -73,6 +77,11 @@ pub fn run(cli: Cli) -> Result<bool> {
         }
         Command::Show { topic } => {
             let words = topic.join(" ");
+            if words.trim().is_empty() {
+                bail!(
+                    "the topic is empty: give an id or some words, like `pyguide show decorators`"
+                );
+            }
             // Without entries of the user's own, a named built-in entry needs no index.
             if paths.existing_kb_dirs().is_empty()
                 && let Some(meta) = kb::find_builtin(&words)
@@ -84,7 +93,11 @@ pub fn run(cli: Cli) -> Result<bool> {
                     .filter_map(|id| kb::builtin_meta(id))
                     .map(Stored::builtin)
                     .collect();
-                term.emit(&render::entry(&entry, &related, style))?;
+                let mut colors = highlight::Colors::new(style.theme, None);
+                let text = render::entry(&entry, &related, style, &mut |lang, code| {
+                    colors.runs(lang, code)
+                });
+                term.emit(&text)?;
                 return Ok(true);
             }
             let guide = open_guide(&paths)?;
@@ -100,7 +113,7 @@ pub fn run(cli: Cli) -> Result<bool> {
                 not_found(&format!("no entry for `{words}`"), &outcome.suggestions);
                 return Ok(false);
             };
-            show_stored(&guide, &found, &term, style)
+            show_stored(&guide, &found, &term, style, &paths)
         }
         Command::List { category, json } => {
             let guide = open_guide(&paths)?;
@@ -201,7 +214,7 @@ pub fn run(cli: Cli) -> Result<bool> {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.subsec_nanos() as usize);
             let pick = &all[nanos % all.len()];
-            show_stored(&guide, pick, &term, style)
+            show_stored(&guide, pick, &term, style, &paths)
         }
         Command::Man => {
             let mut roff = Vec::new();
@@ -219,26 +232,44 @@ pub fn run(cli: Cli) -> Result<bool> {
 }
 
 /// Renders one entry with its related entries' summaries.
-fn show_stored(guide: &Guide, found: &Stored, term: &Term, style: Style) -> Result<bool> {
+fn show_stored(
+    guide: &Guide,
+    found: &Stored,
+    term: &Term,
+    style: Style,
+    paths: &Paths,
+) -> Result<bool> {
     let entry = read_entry(found)?;
     let mut related = Vec::new();
     for id in &entry.related {
         related.extend(guide.exact(guide.fields.id, id)?);
     }
-    term.emit(&render::entry(&entry, &related, style))?;
+    // A user's code is highlighted once, then its colours are read from the cache.
+    let cache = (!found.origin.is_builtin()).then_some(paths.cache_dir.as_path());
+    let mut colors = highlight::Colors::new(style.theme, cache);
+    let text = render::entry(&entry, &related, style, &mut |lang, code| {
+        colors.runs(lang, code)
+    });
+    term.emit(&text)?;
     Ok(true)
 }
 
+/// A message on stderr. What the user typed may be in it: control characters are neutralised
+/// like an entry's text.
 pub fn warn(message: &str) {
-    let _ = writeln!(io::stderr(), "pyguide: {message}");
+    let _ = writeln!(io::stderr(), "pyguide: {}", render::sanitize(message));
 }
 
 /// Reports that nothing was found, with suggestions, on stderr.
 fn not_found(message: &str, suggestions: &[String]) {
     let mut err = io::stderr().lock();
-    let _ = writeln!(err, "pyguide: {message}");
+    let _ = writeln!(err, "pyguide: {}", render::sanitize(message));
     if !suggestions.is_empty() {
-        let _ = writeln!(err, "did you mean: {}?", suggestions.join(", "));
+        let _ = writeln!(
+            err,
+            "did you mean: {}?",
+            render::sanitize(&suggestions.join(", "))
+        );
     }
 }
 
@@ -391,7 +422,7 @@ fn check(
     }
     let mut out = io::stdout().lock();
     for p in &problems {
-        writeln!(out, "{p}")?;
+        writeln!(out, "{}", render::sanitize(&p.to_string()))?;
     }
     let verdict = match problems.len() {
         0 => "no problems".to_string(),
@@ -535,7 +566,7 @@ fn edit_and_check(path: &Path) -> Result<bool> {
         Ok(entry) => {
             let problems = exec::block_problems(std::slice::from_ref(&entry));
             for p in &problems {
-                let _ = writeln!(io::stdout(), "{p}");
+                let _ = writeln!(io::stdout(), "{}", render::sanitize(&p.to_string()));
             }
             if problems.is_empty() {
                 warn(&format!(
@@ -546,7 +577,7 @@ fn edit_and_check(path: &Path) -> Result<bool> {
             Ok(problems.is_empty())
         }
         Err(problem) => {
-            let _ = writeln!(io::stdout(), "{problem}");
+            let _ = writeln!(io::stdout(), "{}", render::sanitize(&problem.to_string()));
             warn("the entry is saved as you left it; fix it and it will be indexed");
             Ok(false)
         }

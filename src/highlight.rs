@@ -11,7 +11,9 @@
 //! the prompt dim, the output plain.
 
 use std::fmt::Write as _;
+use std::fs;
 use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
 
 use syntect::easy::HighlightLines;
 use syntect::highlighting::Theme as SyntectTheme;
@@ -93,7 +95,6 @@ pub fn key(lang: &str, code: &str) -> u64 {
 
 /// The runs of blocks, as `build.rs` stores them: a count, then (key u64, first run u32,
 /// run count u32) sorted by key, then the runs as (colour u32, length u32); little-endian.
-#[cfg_attr(not(test), allow(dead_code))] // build.rs makes them
 pub fn table(blocks: &mut [(u64, Vec<Run>)]) -> Vec<u8> {
     blocks.sort_by_key(|(k, _)| *k);
     let mut head = Vec::new();
@@ -146,6 +147,74 @@ pub fn lookup(table: &[u8], lang: &str, code: &str) -> Option<Vec<Run>> {
         }
     }
     None
+}
+
+/// Where a block's colours come from, cheapest first: the table `build.rs` made for the
+/// built-in guide, then runs saved in the cache folder by an earlier `show`, then syntect
+/// (whose result is saved for next time). Saving is best effort: a cache that cannot be
+/// written only costs time.
+pub struct Colors {
+    theme: Theme,
+    dir: Option<PathBuf>,
+    highlighter: Option<Highlighter>,
+}
+
+/// More saved blocks than this and the folder is emptied (edits leave old blocks behind).
+const MAX_SAVED: usize = 4_000;
+
+impl Colors {
+    /// `cache_dir`: the index's folder; the runs go in a folder of their own inside it, named
+    /// for this build of pyguide (another build may colour differently).
+    pub fn new(theme: Theme, cache_dir: Option<&Path>) -> Colors {
+        let dir = cache_dir.map(|d| d.join(format!("colors-{:x}", crate::builtin::FINGERPRINT)));
+        Colors {
+            theme,
+            dir,
+            highlighter: None,
+        }
+    }
+
+    pub fn runs(&mut self, lang: &str, code: &str) -> Option<Vec<Run>> {
+        if let Some(runs) = precomputed(self.theme, lang, code) {
+            return Some(runs);
+        }
+        let file = self.dir.as_ref().map(|d| {
+            let theme = match self.theme {
+                Theme::Dark => "dark",
+                Theme::Light => "light",
+            };
+            d.join(format!("{:016x}-{theme}", key(lang, code)))
+        });
+        if let Some(saved) = file.as_ref().and_then(|f| fs::read(f).ok())
+            && let Some(runs) = lookup(&saved, lang, code)
+            && runs.iter().map(|r| r.len as usize).sum::<usize>() == code.len()
+        {
+            return Some(runs);
+        }
+        let theme = self.theme;
+        let runs = self
+            .highlighter
+            .get_or_insert_with(|| Highlighter::new(theme))
+            .runs(lang, code)?;
+        if let (Some(dir), Some(file)) = (&self.dir, &file) {
+            save(dir, file, &table(&mut [(key(lang, code), runs.clone())]));
+        }
+        Some(runs)
+    }
+}
+
+/// Writes a file whole or not at all (a temporary file renamed into place).
+fn save(dir: &Path, file: &Path, bytes: &[u8]) {
+    if fs::read_dir(dir).is_ok_and(|d| d.count() > MAX_SAVED) {
+        let _ = fs::remove_dir_all(dir);
+    }
+    if fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let tmp = dir.join(format!(".tmp-{}", std::process::id()));
+    if fs::write(&tmp, bytes).is_ok() && fs::rename(&tmp, file).is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
 }
 
 /// The runs `build.rs` computed for a block of the built-in guide.

@@ -352,11 +352,33 @@ fn yaml_problem(origin: &Origin, yaml: &str, err: &serde_yaml::Error) -> Problem
     Problem::new(origin, yaml_line + 1, message)
 }
 
+/// The largest entry file read: the longest entry of the guide is about 12 KB, so anything
+/// near this is a mistake (a log or a dump saved as `.md`), not worth memory and index space.
+pub const MAX_ENTRY_BYTES: u64 = 1024 * 1024;
+
 /// Reads a file as UTF-8, turning failures into problems on line 1.
 fn read_text(path: &Path) -> Result<String, Problem> {
+    use std::io::Read;
     let origin = Origin::User(path.to_path_buf());
-    let bytes =
-        fs::read(path).map_err(|e| Problem::new(&origin, 1, format!("cannot read: {e}")))?;
+    let cannot_read = |e: std::io::Error| Problem::new(&origin, 1, format!("cannot read: {e}"));
+    let file = fs::File::open(path).map_err(cannot_read)?;
+    let mut bytes = Vec::new();
+    // At most one byte over the limit, even if the file grows while it is read.
+    file.take(MAX_ENTRY_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_ENTRY_BYTES {
+        let size = fs::metadata(path).map_or(0, |m| m.len());
+        return Err(Problem::new(
+            &origin,
+            1,
+            format!(
+                "the file is {:.1} MB; an entry can be at most {} MB: split it, or move it out of the KB folder",
+                size as f64 / 1e6,
+                MAX_ENTRY_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -587,6 +609,61 @@ pub fn lint(checked: &[Entry], known_ids: &HashSet<&str>) -> Vec<Problem> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Property: any text, and any damage to a valid entry, gives an entry or a problem on
+    /// a line of the file; never a panic.
+    #[test]
+    fn any_text_parses_to_an_entry_or_a_problem_on_a_real_line() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+
+        const VALID: &str = "---\nid: x-y\ntitle: \"X: a title\"\nsummary: s\ncategory: c\naliases: [a, b]\ntags: [t]\nrelated: [z]\n---\n## Body\nText `code`.\n";
+        let damaged = (0..VALID.len(), 0usize..20, any::<String>(), any::<bool>()).prop_map(
+            |(at, cut, insert, cut_first)| {
+                let mut text = VALID.to_string();
+                let at = (0..=at)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                if cut_first {
+                    let end = (at + cut).min(text.len());
+                    let end = (end..=text.len())
+                        .find(|&i| text.is_char_boundary(i))
+                        .unwrap();
+                    text.replace_range(at..end, "");
+                }
+                text.insert_str(at.min(text.len()), &insert);
+                text
+            },
+        );
+        let texts = prop_oneof![
+            any::<String>(),
+            "(---\n)?([a-z]{1,8}: [ -~]{0,20}\n){0,8}(---\n)?\\PC{0,40}",
+            damaged,
+        ];
+        let mut runner = TestRunner::new(Config {
+            cases: 500,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&texts, |text| {
+                match Entry::parse(Origin::User("p.md".into()), &text) {
+                    Ok(e) => {
+                        prop_assert!(is_slug(&e.id), "{text:?}");
+                        prop_assert!(!e.body.trim().is_empty(), "{text:?}");
+                    }
+                    Err(p) => {
+                        let lines = text.lines().count().max(1);
+                        prop_assert!(p.line >= 1 && p.line <= lines + 1, "{text:?}: {p}");
+                        prop_assert!(!p.message.is_empty());
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
     use super::*;
 
     fn origin() -> Origin {

@@ -36,7 +36,8 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let _ = writeln!(io::stderr(), "pyguide: error: {err:#}");
+            let message = render::sanitize(&format!("{err:#}"));
+            let _ = writeln!(io::stderr(), "pyguide: error: {message}");
             ExitCode::from(2)
         }
     }

@@ -12,7 +12,7 @@ use termimad::crossterm::style::{Attribute, Color};
 use termimad::{Alignment, MadSkin};
 
 use crate::cli::Theme;
-use crate::highlight::{self, Highlighter, Segment};
+use crate::highlight::{self, Run, Segment};
 use crate::index::Stored;
 use crate::kb::Entry;
 use crate::search::Hit;
@@ -186,7 +186,13 @@ fn reflow(md: &str) -> String {
 
 /// The full text of `pyguide show`: title, summary, category, body, and related entries.
 /// Prose goes through termimad; fenced code is coloured by syntax when colour is on.
-pub fn entry(entry: &Entry, related: &[Stored], style: Style) -> String {
+/// `colors` gives a code block's colour runs (by language and text), when it has them.
+pub fn entry(
+    entry: &Entry,
+    related: &[Stored],
+    style: Style,
+    colors: &mut dyn FnMut(&str, &str) -> Option<Vec<Run>>,
+) -> String {
     if style.piped {
         return entry_markdown(entry, related);
     }
@@ -208,7 +214,6 @@ pub fn entry(entry: &Entry, related: &[Stored], style: Style) -> String {
 
     let width = style.width.min(100);
     let skin = skin(style);
-    let mut highlighter = None;
     let mut out = String::with_capacity(entry.body.len() * 2);
     let prose = |md: &str, out: &mut String| {
         let md = reflow(&rewrite_links(&sanitize(md)));
@@ -225,11 +230,7 @@ pub fn entry(entry: &Entry, related: &[Stored], style: Style) -> String {
             Segment::Code { lang, code } => {
                 let code = sanitize(code);
                 let runs = if style.color {
-                    highlight::precomputed(style.theme, lang, &code).or_else(|| {
-                        highlighter
-                            .get_or_insert_with(|| Highlighter::new(style.theme))
-                            .runs(lang, &code)
-                    })
+                    colors(lang, &code)
                 } else {
                     None
                 };
@@ -618,6 +619,7 @@ mod tests {
                 theme: Theme::Dark,
                 truecolor: false,
             },
+            &mut |_, _| panic!("no colours without colour"),
         );
         assert!(!out.contains('\x1b'), "{out}");
         assert!(out.lines().all(|l| l.chars().count() <= 40), "{out}");
@@ -646,7 +648,7 @@ mod tests {
             truecolor: false,
         };
         assert_eq!(
-            entry(&e, &[stored("y")], style),
+            entry(&e, &[stored("y")], style, &mut |_, _| None),
             "# The X\n\nWhat x is\n\nsyntax · x\n\n## Part\n\nSome `code`.\n\n## See also\n\n- y — y summary\n"
         );
     }

@@ -260,7 +260,12 @@ pub fn search(guide: &Guide, query: &str, opts: &Options) -> Result<Outcome> {
     let ranked = run.ranked(&searched.join(" "), &units, opts.category.as_deref(), limit)?;
     let terms = highlight_terms(&units);
     let mut stems = text::Stems::default();
+    let mut above = f32::INFINITY;
     for (score, stored) in ranked.into_iter().take(limit) {
+        // Entries with fewer of the words rank below those with more whatever their own
+        // score: the score shown never exceeds the one above it, so it reads in rank order.
+        let score = score.min(above);
+        above = score;
         let snippet = snippet_for(&stored, &terms, &mut stems);
         outcome.hits.push(Hit {
             entry: stored,
@@ -731,5 +736,68 @@ fn snippet_for(stored: &Stored, terms: &HashSet<String>, stems: &mut text::Stems
     match stored.origin.read() {
         Ok(text) => snippet::best(kb::body_of(&text), terms, stems, 160),
         Err(_) => Snippet::default(),
+    }
+}
+
+/// Property tests: any text at all is a query. Bounded (a few hundred cases) so CI stays fast.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    fn queries() -> impl Strategy<Value = String> {
+        let word = prop_oneof![
+            Just("lazy".to_string()),
+            Just("QuerySet".to_string()),
+            Just("post_save".to_string()),
+            Just("__enter__".to_string()),
+            Just("functools.wraps".to_string()),
+            Just("Depends()".to_string()),
+            "[a-z]{1,12}",
+            "[!-/:-@\\[-`{-~]{1,4}",
+            any::<char>().prop_map(String::from),
+        ];
+        prop_oneof![
+            any::<String>(),
+            "[ -~]{0,60}",
+            prop::collection::vec(word, 0..8).prop_map(|w| w.join(" ")),
+            "\\PC{0,300}",
+        ]
+    }
+
+    #[test]
+    fn any_text_is_answered_in_rank_order_without_error() {
+        let guide = Guide::builtin().unwrap();
+        let mut runner = TestRunner::new(Config {
+            cases: 300,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&(queries(), 1usize..12), |(query, limit)| {
+                let opts = Options {
+                    limit,
+                    category: None,
+                };
+                let outcome = search(&guide, &query, &opts)
+                    .map_err(|e| TestCaseError::fail(format!("{query:?}: {e:#}")))?;
+                prop_assert!(outcome.hits.len() <= limit);
+                prop_assert!(
+                    outcome.hits.windows(2).all(|w| w[0].score >= w[1].score),
+                    "{query:?}: not in rank order"
+                );
+                for hit in &outcome.hits {
+                    let text = &hit.snippet.text;
+                    for r in &hit.snippet.highlights {
+                        prop_assert!(r.start < r.end && r.end <= text.len());
+                        prop_assert!(
+                            text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
+                        );
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 }

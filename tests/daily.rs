@@ -483,3 +483,29 @@ fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn a_users_code_colours_are_kept_in_the_cache_and_survive_damage() {
+    let env = snap_env();
+    let first = env.run(&["--color", "always", "show", "snap-entry"]);
+    first.assert_ok();
+    let saved: Vec<std::path::PathBuf> = fs::read_dir(env.cache_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("colors-"))
+        .flat_map(|e| fs::read_dir(e.path()).unwrap().flatten().map(|f| f.path()))
+        .collect();
+    assert_eq!(saved.len(), 3, "one file a code block: {saved:?}");
+    let second = env.run(&["--color", "always", "show", "snap-entry"]);
+    assert_eq!(second.stdout, first.stdout);
+    // Garbage or a truncated file in place of saved colours: highlighted afresh, same text.
+    fs::write(&saved[0], b"garbage").unwrap();
+    fs::write(&saved[1], b"").unwrap();
+    let third = env.run(&["--color", "always", "show", "snap-entry"]);
+    assert_eq!(third.stdout, first.stdout);
+    // Built-in entries need no saved colours.
+    let env = Env::new();
+    env.run(&["--color", "always", "show", "generators"])
+        .assert_ok();
+    assert!(!env.cache_dir().exists());
+}
