@@ -10,7 +10,7 @@
 //!
 //! Together with `search.rs`, the only user of tantivy.
 
-use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io;
@@ -20,6 +20,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
+use rustc_hash::{FxHashMap, FxHashSet};
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
 use tantivy::directory::{
@@ -360,22 +361,24 @@ impl Guide {
         changes: &fresh::Changes,
         problems: &mut Vec<Problem>,
     ) -> Result<Option<Built>> {
-        let old_ids: HashMap<&Path, &str> = old
+        // Keyed by the paths' bytes with a fast hash: hashing a `Path` walks its components,
+        // and a guide of 100,000 files makes that most of an update's time.
+        let old_ids: FxHashMap<&OsStr, &str> = old
             .files
             .iter()
-            .map(|s| (s.path.as_path(), s.id.as_str()))
+            .map(|s| (s.path.as_os_str(), s.id.as_str()))
             .collect();
-        let touched: HashSet<&Path> = changes
+        let touched: FxHashSet<&OsStr> = changes
             .added
             .iter()
-            .map(PathBuf::as_path)
-            .chain(changes.modified.iter().map(|s| s.path.as_path()))
-            .chain(changes.removed.iter().map(|s| s.path.as_path()))
+            .map(|p| p.as_os_str())
+            .chain(changes.modified.iter().map(|s| s.path.as_os_str()))
+            .chain(changes.removed.iter().map(|s| s.path.as_os_str()))
             .collect();
         // Ids held by files that did not change.
-        let mut ids_elsewhere: HashMap<&str, usize> = HashMap::new();
+        let mut ids_elsewhere: FxHashMap<&str, usize> = FxHashMap::default();
         for s in &old.files {
-            if !touched.contains(s.path.as_path()) && !s.id.is_empty() {
+            if !touched.contains(s.path.as_os_str()) && !s.id.is_empty() {
                 *ids_elsewhere.entry(s.id.as_str()).or_default() += 1;
             }
         }
@@ -387,7 +390,7 @@ impl Guide {
             .chain(changes.modified.iter().map(|s| s.path.clone()))
             .collect();
         let (entries, parse_problems) = kb::parse_files(&changed);
-        let mut new_ids: HashSet<&str> = HashSet::new();
+        let mut new_ids: FxHashSet<&str> = FxHashSet::default();
         for e in &entries {
             if builtin(&e.id) || ids_elsewhere.contains_key(e.id.as_str()) || !new_ids.insert(&e.id)
             {
@@ -395,30 +398,30 @@ impl Guide {
             }
         }
         for stamp in changes.modified.iter().chain(&changes.removed) {
-            let id = old_ids.get(stamp.path.as_path()).copied().unwrap_or("");
+            let id = old_ids.get(stamp.path.as_os_str()).copied().unwrap_or("");
             if !id.is_empty() && (builtin(id) || ids_elsewhere.contains_key(id)) {
                 return Ok(None);
             }
         }
         problems.extend(parse_problems);
         // Carry the ids over from the old manifest, then set the changed files' ones.
-        let parsed: HashMap<PathBuf, &str> = entries
+        let parsed: FxHashMap<&OsStr, &str> = entries
             .iter()
             .filter_map(|e| match &e.origin {
-                Origin::User(p) => Some((p.clone(), e.id.as_str())),
+                Origin::User(p) => Some((p.as_os_str(), e.id.as_str())),
                 Origin::Builtin(_) => None,
             })
             .collect();
         for stamp in &mut manifest.files {
-            stamp.id = match parsed.get(&stamp.path) {
-                Some(id) => id.to_string(),
-                None if touched.contains(stamp.path.as_path()) => String::new(),
-                None => old_ids
-                    .get(stamp.path.as_path())
-                    .copied()
-                    .unwrap_or("")
-                    .to_string(),
+            let path = stamp.path.as_os_str();
+            let id = match parsed.get(path) {
+                Some(id) => id,
+                None if touched.contains(path) => "",
+                None => old_ids.get(path).copied().unwrap_or(""),
             };
+            if stamp.id != id {
+                stamp.id = id.to_string();
+            }
         }
         if !changes.is_empty() {
             let f = self.fields;
@@ -462,17 +465,17 @@ impl Guide {
         let (user, merge_problems) = kb::merge(parsed, Vec::new());
         problems.extend(merge_problems);
         let (guide, built) = Guide::with_user_entries(&user, fingerprint)?;
-        let ids: HashMap<&Path, &str> = user
+        let ids: FxHashMap<&OsStr, &str> = user
             .iter()
             .filter_map(|e| match &e.origin {
-                Origin::User(p) => Some((p.as_path(), e.id.as_str())),
+                Origin::User(p) => Some((p.as_os_str(), e.id.as_str())),
                 Origin::Builtin(_) => None,
             })
             .collect();
         let mut manifest = manifest.clone();
         for stamp in &mut manifest.files {
             stamp.id = ids
-                .get(stamp.path.as_path())
+                .get(stamp.path.as_os_str())
                 .copied()
                 .unwrap_or("")
                 .to_string();
@@ -852,8 +855,14 @@ fn writer_for(index: &Index, docs: usize) -> Result<IndexWriter> {
     } else {
         1
     };
+    // An update of a few files needs little memory, and every byte of the arena is paged in.
+    let budget = if docs >= 1_000 {
+        threads * 40_000_000
+    } else {
+        15_000_000 // tantivy's minimum
+    };
     index
-        .writer_with_num_threads::<TantivyDocument>(threads, threads * 40_000_000)
+        .writer_with_num_threads::<TantivyDocument>(threads, budget)
         .context("cannot start writing the index")
 }
 

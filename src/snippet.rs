@@ -85,9 +85,12 @@ fn find(
     }
     let in_code = |at: usize| code.iter().any(|r| r.contains(&at));
     let mut runs: Vec<Range<usize>> = Vec::new();
+    let mut seen: HashSet<usize> = HashSet::new();
     for p in prefixes.iter().filter(|p| !p.is_empty()) {
         for (at, _) in lower.match_indices(p.as_str()) {
-            if in_code(at) {
+            // A word (or a compound) only starts where a word can: short prefixes such as
+            // `se` are inside thousands of words, and splitting each one's run costs.
+            if !word_may_start(bytes, at) || in_code(at) {
                 continue;
             }
             // The identifier run around the hit (words, `_`, and dots between words).
@@ -105,7 +108,7 @@ fn find(
             while !body.is_char_boundary(re) {
                 re -= 1;
             }
-            if rs < re && !runs.contains(&(rs..re)) {
+            if rs < re && seen.insert(rs) {
                 runs.push(rs..re);
             }
         }
@@ -122,6 +125,20 @@ fn find(
     matches.sort_by_key(|m| (m.0.start, m.0.end));
     matches.dedup_by(|a, b| a.0 == b.0);
     matches
+}
+
+/// Whether a word of `text::split_words` may start at `at`: the start of an identifier, after
+/// `_`, `.` or a digit, or where the case changes (`QuerySet`, `HTTPAdapter`). A superset of
+/// the real starts, so no match is lost.
+fn word_may_start(bytes: &[u8], at: usize) -> bool {
+    let Some(&prev) = at.checked_sub(1).and_then(|i| bytes.get(i)) else {
+        return true;
+    };
+    let cur = bytes[at];
+    !prev.is_ascii_alphanumeric()
+        || prev.is_ascii_digit() != cur.is_ascii_digit()
+        || (prev.is_ascii_lowercase() && cur.is_ascii_uppercase())
+        || (prev.is_ascii_uppercase() && cur.is_ascii_uppercase())
 }
 
 /// A dot joining two identifier characters (`functools.wraps`).
