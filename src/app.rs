@@ -499,30 +499,11 @@ fn edit_entry(paths: &Paths, topic: &str) -> Result<bool> {
 
 /// `<id>.md` in the user's KB folders, at any depth.
 fn user_file(paths: &Paths, id: &str) -> Option<PathBuf> {
-    if !kb::is_slug(id) {
-        return None;
-    }
     let name = format!("{id}.md");
-    let mut stack = paths.existing_kb_dirs();
-    let mut visited = 0;
-    while let Some(dir) = stack.pop() {
-        visited += 1;
-        if visited > 100_000 {
-            return None;
-        }
-        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let path = entry.path();
-            if kind.is_dir() {
-                stack.push(path);
-            } else if entry.file_name().to_str() == Some(name.as_str()) {
-                return Some(path);
-            }
-        }
-    }
-    None
+    user_files(paths)
+        .0
+        .into_iter()
+        .find(|path| path.file_name().is_some_and(|n| n == name.as_str()))
 }
 
 /// Creates a file that must not exist yet (and its folders).

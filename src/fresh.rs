@@ -170,40 +170,30 @@ pub fn rescan(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>) {
         m.files.retain(|f| f.path.parent() != Some(dir.as_path()));
         m.dirs.retain(|(d, _)| d != dir);
         m.dirs.push((dir.clone(), mtime_of(&meta)));
-        let read = match fs::read_dir(dir) {
-            Ok(read) => read,
-            Err(e) => {
-                problems.push(Problem {
-                    origin: kb::Origin::User(dir.clone()),
-                    line: 1,
-                    message: format!("cannot read this folder: {e}"),
-                });
+        let listing = match kb::list_folder(dir) {
+            Ok(listing) => listing,
+            Err(problem) => {
+                problems.push(problem);
                 continue;
             }
         };
-        let mut present = Vec::new();
-        for item in read.flatten() {
-            let path = item.path();
-            if item.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            let Ok(meta) = fs::metadata(&path) else {
-                continue;
-            };
-            if meta.is_dir() {
-                present.push(path.clone());
-                if !m.dirs.iter().any(|(d, _)| *d == path) {
-                    let (files, dirs, p) = kb::entry_files_and_dirs(&path);
-                    problems.extend(p);
-                    m.dirs
-                        .extend(dirs.into_iter().map(|(d, meta)| (d, mtime_of(&meta))));
-                    m.files
-                        .extend(files.into_iter().map(|(path, meta)| stamp(path, &meta)));
-                }
-            } else if meta.is_file() && path.extension().is_some_and(|e| e == "md") {
-                m.files.push(stamp(path, &meta));
+        m.files.extend(
+            listing
+                .files
+                .into_iter()
+                .map(|(path, meta)| stamp(path, &meta)),
+        );
+        for path in &listing.folders {
+            if !m.dirs.iter().any(|(d, _)| d == path) {
+                let (files, dirs, p) = kb::entry_files_and_dirs(path);
+                problems.extend(p);
+                m.dirs
+                    .extend(dirs.into_iter().map(|(d, meta)| (d, mtime_of(&meta))));
+                m.files
+                    .extend(files.into_iter().map(|(path, meta)| stamp(path, &meta)));
             }
         }
+        let present = listing.folders;
         // Subfolders that went since the last scan.
         let gone: Vec<PathBuf> = m
             .dirs

@@ -115,14 +115,13 @@ pub fn table(blocks: &mut [(u64, Vec<Run>)]) -> Vec<u8> {
     head
 }
 
-/// The runs of a block in a table made by [`table`]; `None` if it is not there (or the table
-/// is damaged).
-pub fn lookup(table: &[u8], lang: &str, code: &str) -> Option<Vec<Run>> {
+/// The runs of the block with this [`key`] in a table made by [`table`]; `None` if it is not
+/// there (or the table is damaged).
+fn lookup(table: &[u8], wanted: u64) -> Option<Vec<Run>> {
     let u32_at = |at: usize| -> Option<u32> {
         Some(u32::from_le_bytes(table.get(at..at + 4)?.try_into().ok()?))
     };
     let count = u32_at(0)? as usize;
-    let wanted = key(lang, code);
     let (mut lo, mut hi) = (0, count);
     while lo < hi {
         let mid = (lo + hi) / 2;
@@ -175,7 +174,8 @@ impl Colors {
     }
 
     pub fn runs(&mut self, lang: &str, code: &str) -> Option<Vec<Run>> {
-        if let Some(runs) = precomputed(self.theme, lang, code) {
+        let key = key(lang, code);
+        if let Some(runs) = precomputed(self.theme, key) {
             return Some(runs);
         }
         let file = self.dir.as_ref().map(|d| {
@@ -183,10 +183,10 @@ impl Colors {
                 Theme::Dark => "dark",
                 Theme::Light => "light",
             };
-            d.join(format!("{:016x}-{theme}", key(lang, code)))
+            d.join(format!("{key:016x}-{theme}"))
         });
         if let Some(saved) = file.as_ref().and_then(|f| fs::read(f).ok())
-            && let Some(runs) = lookup(&saved, lang, code)
+            && let Some(runs) = lookup(&saved, key)
             && runs.iter().map(|r| r.len as usize).sum::<usize>() == code.len()
         {
             return Some(runs);
@@ -197,7 +197,7 @@ impl Colors {
             .get_or_insert_with(|| Highlighter::new(theme))
             .runs(lang, code)?;
         if let (Some(dir), Some(file)) = (&self.dir, &file) {
-            save(dir, file, &table(&mut [(key(lang, code), runs.clone())]));
+            save(dir, file, &table(&mut [(key, runs.clone())]));
         }
         Some(runs)
     }
@@ -217,13 +217,13 @@ fn save(dir: &Path, file: &Path, bytes: &[u8]) {
     }
 }
 
-/// The runs `build.rs` computed for a block of the built-in guide.
-pub fn precomputed(theme: Theme, lang: &str, code: &str) -> Option<Vec<Run>> {
+/// The runs `build.rs` computed for the block of the built-in guide with this [`key`].
+fn precomputed(theme: Theme, key: u64) -> Option<Vec<Run>> {
     let table = match theme {
         Theme::Dark => crate::builtin::RUNS_DARK,
         Theme::Light => crate::builtin::RUNS_LIGHT,
     };
-    lookup(table, lang, code)
+    lookup(table, key)
 }
 
 pub struct Highlighter {
@@ -535,11 +535,11 @@ mod tests {
             (key("bash", "ls"), vec![Run { color: DIM, len: 2 }]),
         ];
         let t = table(&mut blocks);
-        assert_eq!(lookup(&t, "python", "abc\n"), Some(runs));
-        assert_eq!(lookup(&t, "bash", "ls").unwrap().len(), 1);
-        assert_eq!(lookup(&t, "python", "abd\n"), None);
-        assert_eq!(lookup(&t[..10], "python", "abc\n"), None);
-        assert_eq!(lookup(&[], "python", "abc\n"), None);
+        assert_eq!(lookup(&t, key("python", "abc\n")), Some(runs));
+        assert_eq!(lookup(&t, key("bash", "ls")).unwrap().len(), 1);
+        assert_eq!(lookup(&t, key("python", "abd\n")), None);
+        assert_eq!(lookup(&t[..10], key("python", "abc\n")), None);
+        assert_eq!(lookup(&[], key("python", "abc\n")), None);
     }
 
     #[test]
@@ -553,8 +553,11 @@ mod tests {
         let mut blocks = 0;
         for segment in segments(entry) {
             if let Segment::Code { lang, code } = segment {
-                assert_eq!(precomputed(Theme::Dark, lang, code), h.runs(lang, code));
-                assert!(precomputed(Theme::Light, lang, code).is_some());
+                assert_eq!(
+                    precomputed(Theme::Dark, key(lang, code)),
+                    h.runs(lang, code)
+                );
+                assert!(precomputed(Theme::Light, key(lang, code)).is_some());
                 blocks += 1;
             }
         }

@@ -269,12 +269,23 @@ impl Guide {
         let started = Instant::now();
         let first = check();
         let check_took = started.elapsed();
+        let mut opened = Guide::bring_up_to_date(cache_dir, fingerprint, roots, first, check)?;
+        opened.check_took = check_took;
+        Ok(opened)
+    }
+
+    /// The rest of [`Guide::open`], once the folders were checked (`first`).
+    fn bring_up_to_date(
+        cache_dir: &Path,
+        fingerprint: &str,
+        roots: &[PathBuf],
+        first: Option<fresh::Check>,
+        check: impl Fn() -> Option<fresh::Check>,
+    ) -> Result<Opened> {
         if first == Some(fresh::Check::Fresh)
             && let Some(guide) = Guide::open_current(cache_dir, fingerprint)
         {
-            let mut opened = Opened::unchanged(guide);
-            opened.check_took = check_took;
-            return Ok(opened);
+            return Ok(Opened::unchanged(guide));
         }
         let lock = match lock_cache(cache_dir) {
             Ok(lock) => lock,
@@ -320,23 +331,22 @@ impl Guide {
                 });
             }
         }
-        let (manifest, mut problems) = fresh::scan(roots);
-        let (mut guide, built, manifest) =
-            Guide::with_user_files(&manifest, fingerprint, &mut problems)?;
-        let unsaved = guide.save(cache_dir, fingerprint, &manifest).err();
-        drop(lock);
-        Ok(Opened {
-            guide,
-            built: Some(built),
-            unsaved,
-            problems,
-            check_took: Duration::ZERO,
-        })
+        Guide::rebuild_locked(cache_dir, fingerprint, roots, lock)
     }
 
     /// Builds a fresh index now, whatever the state of the live one.
     pub fn rebuild(cache_dir: &Path, fingerprint: &str, roots: &[PathBuf]) -> Result<Opened> {
         let lock = lock_cache(cache_dir)?;
+        Guide::rebuild_locked(cache_dir, fingerprint, roots, lock)
+    }
+
+    /// Scans every file and builds a new generation; `lock` is the cache's, held till then.
+    fn rebuild_locked(
+        cache_dir: &Path,
+        fingerprint: &str,
+        roots: &[PathBuf],
+        lock: File,
+    ) -> Result<Opened> {
         let (manifest, mut problems) = fresh::scan(roots);
         let (mut guide, built, manifest) =
             Guide::with_user_files(&manifest, fingerprint, &mut problems)?;

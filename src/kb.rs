@@ -492,37 +492,60 @@ pub fn entry_files_and_dirs(
         let Ok(dir_meta) = fs::metadata(&dir) else {
             continue;
         };
-        let read = match fs::read_dir(&dir) {
-            Ok(read) => read,
-            Err(e) => {
-                problems.push(Problem::new(
-                    &Origin::User(dir.clone()),
-                    1,
-                    format!("cannot read this folder: {e}"),
-                ));
-                continue;
+        match list_folder(&dir) {
+            Ok(listing) => {
+                files.extend(listing.files);
+                stack.extend(listing.folders);
             }
-        };
-        dirs.push((dir, dir_meta));
-        for item in read.flatten() {
-            let path = item.path();
-            if item.file_name().to_string_lossy().starts_with('.') {
+            Err(problem) => {
+                problems.push(problem);
                 continue;
-            }
-            // Follows symlinks; a dangling link is skipped like a missing file.
-            let Ok(meta) = fs::metadata(&path) else {
-                continue;
-            };
-            if meta.is_dir() {
-                stack.push(path);
-            } else if meta.is_file() && path.extension().is_some_and(|e| e == "md") {
-                files.push((path, meta));
             }
         }
+        dirs.push((dir, dir_meta));
     }
     // By bytes: comparing Paths component by component is several times slower.
     files.sort_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
     (files, dirs, problems)
+}
+
+/// What one folder holds that matters to a guide.
+pub struct Listing {
+    /// Its `.md` files, with their metadata.
+    pub files: Vec<(PathBuf, fs::Metadata)>,
+    pub folders: Vec<PathBuf>,
+}
+
+/// One folder's entry files and subfolders: hidden names are skipped, symlinks followed
+/// (a dangling one is skipped like a missing file), and anything else that is not a regular
+/// file (a named pipe, say) ignored.
+pub fn list_folder(dir: &Path) -> Result<Listing, Problem> {
+    let read = fs::read_dir(dir).map_err(|e| {
+        Problem::new(
+            &Origin::User(dir.to_path_buf()),
+            1,
+            format!("cannot read this folder: {e}"),
+        )
+    })?;
+    let mut listing = Listing {
+        files: Vec::new(),
+        folders: Vec::new(),
+    };
+    for item in read.flatten() {
+        if item.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = item.path();
+        let Ok(meta) = fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            listing.folders.push(path);
+        } else if meta.is_file() && path.extension().is_some_and(|e| e == "md") {
+            listing.files.push((path, meta));
+        }
+    }
+    Ok(listing)
 }
 
 /// The entries of the given files, with a problem for each file that could not be used.

@@ -543,6 +543,16 @@ mod tests {
     use super::*;
     use crate::kb::Origin;
 
+    fn style(color: bool, width: usize, piped: bool) -> Style {
+        Style {
+            color,
+            width,
+            piped,
+            theme: Theme::Dark,
+            truecolor: false,
+        }
+    }
+
     fn stored(id: &str) -> Stored {
         Stored {
             id: id.into(),
@@ -589,16 +599,7 @@ mod tests {
 
     #[test]
     fn piped_list_is_tab_separated() {
-        let out = list(
-            &[stored("a"), stored("b")],
-            Style {
-                color: false,
-                width: 80,
-                piped: true,
-                theme: Theme::Dark,
-                truecolor: false,
-            },
-        );
+        let out = list(&[stored("a"), stored("b")], style(false, 80, true));
         assert_eq!(
             out,
             "a\tsyntax\ta title\ta summary\nb\tsyntax\tb title\tb summary\n"
@@ -609,18 +610,9 @@ mod tests {
     fn plain_entry_has_no_escapes_and_fits_the_width() {
         let text = "---\nid: x\ntitle: The X\nsummary: What x is\ncategory: syntax\n---\n## Part\n\nSome `code` and **bold** words that go on and on until they must wrap at the width.\n\n```python\nprint(1)\n```\n";
         let e = Entry::parse(Origin::Builtin("syntax/x.md"), text).unwrap();
-        let out = entry(
-            &e,
-            &[stored("y")],
-            Style {
-                color: false,
-                width: 40,
-                piped: false,
-                theme: Theme::Dark,
-                truecolor: false,
-            },
-            &mut |_, _| panic!("no colours without colour"),
-        );
+        let out = entry(&e, &[stored("y")], style(false, 40, false), &mut |_, _| {
+            panic!("no colours without colour")
+        });
         assert!(!out.contains('\x1b'), "{out}");
         assert!(out.lines().all(|l| l.chars().count() <= 40), "{out}");
         assert!(out.contains("The X"));
@@ -640,13 +632,7 @@ mod tests {
     fn piped_entry_is_its_markdown_with_a_header_and_see_also() {
         let text = "---\nid: x\ntitle: The X\nsummary: What x is\ncategory: syntax\n---\n## Part\n\nSome `code`.\n";
         let e = Entry::parse(Origin::Builtin("syntax/x.md"), text).unwrap();
-        let style = Style {
-            color: false,
-            width: 80,
-            piped: true,
-            theme: Theme::Dark,
-            truecolor: false,
-        };
+        let style = style(false, 80, true);
         assert_eq!(
             entry(&e, &[stored("y")], style, &mut |_, _| None),
             "# The X\n\nWhat x is\n\nsyntax · x\n\n## Part\n\nSome `code`.\n\n## See also\n\n- y — y summary\n"
@@ -655,13 +641,7 @@ mod tests {
 
     #[test]
     fn highlighted_marks_ranges_in_bold() {
-        let style = Style {
-            color: true,
-            width: 80,
-            piped: false,
-            theme: Theme::Dark,
-            truecolor: false,
-        };
+        let style = style(true, 80, false);
         let s = highlighted("a lazy b", &[std::ops::Range { start: 2, end: 6 }], style);
         assert_eq!(s, format!("a {RESET}{BOLD}lazy{RESET}{DIM} b"));
     }

@@ -6,7 +6,7 @@ use std::fs;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use common::{Env, entry};
+use common::{Env, entry, visible};
 
 const BUILTIN_COUNT: usize = 40;
 
@@ -171,24 +171,6 @@ fn show_piped_is_the_entry_as_markdown_with_related() {
     assert!(out.contains("\n```python\n"), "code blocks stay fenced");
     assert!(out.contains("\n## See also\n\n- "), "{out}");
     assert!(!out.contains('\x1b'));
-}
-
-/// The text without ANSI escape sequences.
-fn visible(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[test]

@@ -6,27 +6,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{Env, entry};
-
-/// Escape sequences removed: what a person sees.
-fn visible(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            if chars.peek() == Some(&'[') {
-                for c in chars.by_ref() {
-                    if c.is_ascii_alphabetic() {
-                        break;
-                    }
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+use common::{Env, entry, make_executable, visible};
 
 /// Compares with `tests/snapshots/NAME`; `PYGUIDE_UPDATE_SNAPSHOTS=1` writes it instead.
 #[track_caller]
@@ -477,11 +457,6 @@ fn completion_registers_and_completes_commands_topics_and_categories() {
     );
     let out = complete(&env, "bash", &["pyguide", "search", "--category", "no"]);
     assert_eq!(out.lines().collect::<Vec<_>>(), ["notes"]);
-}
-
-fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Env, entry};
+use common::{Env, entry, visible};
 
 /// Every file under `dir` with its bytes: to prove nothing was written, moved or deleted.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -503,23 +503,6 @@ fn narrow_and_odd_terminal_widths() {
         .max()
         .unwrap();
     assert!(widest <= 20, "a line of {widest} at width 20");
-}
-
-fn visible(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// A user guide big enough for an index build to take a while.

@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::Env;
+use common::{Env, make_executable};
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
@@ -211,9 +210,4 @@ fn a_short_answer_is_printed_without_a_pager() {
     };
     let screen = tmux.wait_for("[exit 0]");
     assert!(screen.contains("django-signals"), "{screen}");
-}
-
-fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }

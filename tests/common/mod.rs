@@ -141,3 +141,26 @@ pub fn entry(id: &str, category: &str, title: &str, body: &str) -> String {
 pub fn repo_kb() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/kb"))
 }
+
+/// The text without ANSI escape sequences: what a person sees.
+pub fn visible(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
