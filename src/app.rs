@@ -167,12 +167,25 @@ pub fn run(cli: Cli) -> Result<bool> {
             dirs,
             exec,
             python,
+            all_pythons,
+            strict,
+            verbose,
             timeout,
-        } => check(
-            &paths,
-            &dirs,
-            exec.then(|| (python, Duration::from_secs(timeout))),
-        ),
+        } => {
+            let exec = exec.then(|| Exec {
+                pythons: if all_pythons {
+                    exec::find_interpreters()
+                } else if python.is_empty() {
+                    vec![PathBuf::from("python3")]
+                } else {
+                    python
+                },
+                all_pythons,
+                verbose,
+                timeout: Duration::from_secs(timeout),
+            });
+            check(&paths, &dirs, exec, strict)
+        }
         Command::Paths => {
             let mut out = io::stdout().lock();
             for dir in &paths.kb_dirs {
@@ -357,15 +370,22 @@ fn read_entry(stored: &Stored) -> Result<Entry> {
     Entry::parse(stored.origin.clone(), &text).map_err(|p| anyhow::anyhow!("{p}"))
 }
 
-/// `check`: every problem as path:line on stdout, a summary on stderr.
-fn check(
-    paths: &Paths,
-    dirs: &[PathBuf],
-    exec: Option<(Option<PathBuf>, Duration)>,
-) -> Result<bool> {
+/// How `check --exec` runs examples.
+struct Exec {
+    pythons: Vec<PathBuf>,
+    all_pythons: bool,
+    verbose: bool,
+    timeout: Duration,
+}
+
+/// `check`: every problem as path:line on stdout, a summary on stderr. Without folders, the
+/// built-in guide (held to its standard) and the user's KB folders are checked, and only the
+/// built-in guide's examples run: a user's code runs only when its folder is named.
+fn check(paths: &Paths, dirs: &[PathBuf], exec: Option<Exec>, strict: bool) -> Result<bool> {
     let (builtin, mut problems) = kb::builtin_entries();
     let mut checked = Vec::new();
     let mut files = 0;
+    let run: Vec<Entry>;
     if dirs.is_empty() {
         let (user_paths, scan_problems) = user_files(paths);
         problems.extend(scan_problems);
@@ -376,6 +396,11 @@ fn check(
         problems.extend(dup);
         let (builtin_checked, dup) = kb::merge(builtin.clone(), Vec::new());
         problems.extend(dup);
+        if strict {
+            problems.extend(user.iter().flat_map(exec::standard_problems));
+            problems.extend(builtin_checked.iter().flat_map(exec::standard_problems));
+        }
+        run = builtin_checked.clone();
         checked.extend(user);
         checked.extend(builtin_checked);
     } else {
@@ -395,6 +420,10 @@ fn check(
         problems.extend(parse_problems);
         let (entries, dup) = kb::merge(entries, Vec::new());
         problems.extend(dup);
+        if strict {
+            problems.extend(entries.iter().flat_map(exec::standard_problems));
+        }
+        run = entries.clone();
         checked = entries;
     }
     let known: HashSet<&str> = checked
@@ -410,14 +439,51 @@ fn check(
         count(checked.len(), "entry", "entries"),
         count(files, "file", "files")
     );
-    if let Some((python, timeout)) = exec {
-        let python = python.unwrap_or_else(|| PathBuf::from("python3"));
-        let report = exec::run_all(&checked, &python, timeout)?;
+    if let Some(exec) = exec {
+        if exec.pythons.is_empty() {
+            bail!(
+                "--all-pythons found no CPython 3.10 or later (looked in ~/.pyenv/versions and for python3.N on PATH)"
+            );
+        }
+        let report = exec::run_all(&run, &exec.pythons, exec.timeout, strict)?;
+        let on: Vec<String> = report.interpreters.iter().map(|p| p.label()).collect();
+        if exec.all_pythons || exec.verbose {
+            for p in &report.interpreters {
+                warn(&format!("{}: {}", p.label(), p.path.display()));
+            }
+        }
         summary.push_str(&format!(
-            "; {} run, {} skipped",
+            "; {} run on {} ({} runs), {} skipped",
             count(report.run, "example", "examples"),
+            on.join(", "),
+            report.runs,
             report.skipped
         ));
+        if !report.not_run.is_empty() {
+            summary.push_str(&format!(
+                ", {} for versions not given",
+                report.not_run.len()
+            ));
+        }
+        if exec.verbose {
+            let mut out = io::stdout().lock();
+            for (at, on) in &report.ran_on {
+                let versions: Vec<String> = on
+                    .iter()
+                    .map(|&k| report.interpreters[k].version_string())
+                    .collect();
+                writeln!(
+                    out,
+                    "{}:{}: ran on {}",
+                    at.origin,
+                    at.line,
+                    versions.join(" ")
+                )?;
+            }
+            for (at, scope) in &report.not_run {
+                writeln!(out, "{}:{}: not run: needs {scope}", at.origin, at.line)?;
+            }
+        }
         problems.extend(report.problems);
     }
     let mut out = io::stdout().lock();

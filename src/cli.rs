@@ -145,7 +145,7 @@ pub enum Command {
     Index,
     /// Validate entry files and list every problem as path:line.
     #[command(
-        after_help = "Without DIR, checks the built-in guide and your KB folders.\n\nExamples:\n  pyguide check ~/notes/kb\n  pyguide check --exec --python .venv/bin/python kb/\n\nExit status: 0 when all is well, 1 when problems were found."
+        after_help = "Without DIR, checks the built-in guide and your KB folders; --exec then runs the built-in guide's examples only (name a folder to run yours).\n\nExamples:\n  pyguide check ~/notes/kb\n  pyguide check --exec --python .venv/bin/python ~/notes/kb\n  pyguide check --exec --all-pythons ~/notes/kb\n  pyguide check --strict --exec --python py310/bin/python --python py313/bin/python kb/\n\nExit status: 0 when all is well, 1 when problems were found."
     )]
     Check {
         /// Folders or files to check.
@@ -154,9 +154,20 @@ pub enum Command {
         /// Also run every example: ```python blocks as scripts, ```pycon blocks with doctest.
         #[arg(long)]
         exec: bool,
-        /// The Python that runs the examples (default: python3 on PATH).
+        /// An interpreter that runs the examples (repeatable: each example runs on each one
+        /// its scope allows) [default: python3 on PATH].
         #[arg(long, value_name = "PATH", requires = "exec")]
-        python: Option<PathBuf>,
+        python: Vec<PathBuf>,
+        /// Run the examples on every CPython 3.10+ found (pyenv's versions, python3.N on PATH).
+        #[arg(long, requires = "exec", conflicts_with = "python")]
+        all_pythons: bool,
+        /// Apply the built-in guide's standard: a short answer, 8-20 questions, `verified`
+        /// versions that all ran, 600-1,500 words, examples that check what they show.
+        #[arg(long)]
+        strict: bool,
+        /// List every example with the interpreters it ran on.
+        #[arg(short, long, requires = "exec")]
+        verbose: bool,
         /// Seconds each example may run.
         #[arg(long, default_value_t = 60, value_name = "SECS", requires = "exec")]
         timeout: u64,

@@ -127,6 +127,10 @@ pub struct Entry {
     pub aliases: Vec<String>,
     pub tags: Vec<String>,
     pub related: Vec<String>,
+    /// The questions the entry answers, in the words people ask them (searched, never shown).
+    pub questions: Vec<String>,
+    /// The CPython versions (`3.12`) whose `check --exec` the entry passed.
+    pub verified: Vec<String>,
     /// The Markdown after the front matter.
     pub body: String,
     /// The file line (1-based) where `body` starts.
@@ -150,13 +154,34 @@ struct RawFrontMatter {
     tags: Vec<String>,
     #[serde(default)]
     related: Vec<String>,
+    #[serde(default)]
+    questions: Vec<String>,
+    #[serde(default)]
+    verified: Vec<String>,
 }
 
-const KEYS: [&str; 7] = [
-    "id", "title", "summary", "category", "aliases", "tags", "related",
+const KEYS: [&str; 9] = [
+    "id",
+    "title",
+    "summary",
+    "category",
+    "aliases",
+    "tags",
+    "related",
+    "questions",
+    "verified",
 ];
 
-const FORMAT_HINT: &str = "an entry starts with a `---` line, then YAML fields (id, title, summary, category; optional aliases, tags, related), then a closing `---` line and the Markdown body";
+const FORMAT_HINT: &str = "an entry starts with a `---` line, then YAML fields (id, title, summary, category; optional aliases, tags, related, questions, verified), then a closing `---` line and the Markdown body";
+
+/// `3.12`: a major and a minor version, nothing else.
+pub fn is_minor_version(s: &str) -> bool {
+    s.split_once('.').is_some_and(|(major, minor)| {
+        [major, minor]
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
 
 /// A lowercase slug: letters and digits in groups joined by single hyphens.
 pub fn is_slug(s: &str) -> bool {
@@ -225,6 +250,8 @@ impl Entry {
             aliases: raw.aliases,
             tags: raw.tags,
             related: raw.related,
+            questions: raw.questions,
+            verified: raw.verified,
             body: body.to_string(),
             body_line: closing_line + 1,
             key_lines,
@@ -270,7 +297,11 @@ impl Entry {
                 ),
             ));
         }
-        for (key, list) in [("aliases", &self.aliases), ("tags", &self.tags)] {
+        for (key, list) in [
+            ("aliases", &self.aliases),
+            ("tags", &self.tags),
+            ("questions", &self.questions),
+        ] {
             if list.iter().any(|s| s.trim().is_empty() || s.contains('\n')) {
                 return Err(self.problem(key, format!("`{key}` holds an empty or multi-line item")));
             }
@@ -279,6 +310,12 @@ impl Entry {
             return Err(self.problem(
                 "related",
                 format!("`related` holds `{bad}`, which is not an entry id (a lowercase slug)"),
+            ));
+        }
+        if let Some(bad) = self.verified.iter().find(|v| !is_minor_version(v)) {
+            return Err(self.problem(
+                "verified",
+                format!("`verified` holds `{bad}`, which is not a Python version like \"3.12\" (quote it: YAML reads 3.10 as 3.1)"),
             ));
         }
         if self.body.trim().is_empty() {
@@ -404,6 +441,8 @@ pub fn builtin_entry(meta: &'static Meta) -> Entry {
         aliases: list(meta.aliases),
         tags: Vec::new(),
         related: list(meta.related),
+        questions: Vec::new(),
+        verified: Vec::new(),
         body: body.to_string(),
         body_line,
         key_lines: HashMap::new(),

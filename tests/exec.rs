@@ -5,6 +5,18 @@ mod common;
 
 use common::{Env, entry};
 
+/// How `check --exec` names python3 on PATH: `CPython 3.11.7`.
+fn python3_label() -> String {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import platform; print(platform.python_implementation(), platform.python_version())",
+        ])
+        .output()
+        .expect("these tests need python3 on PATH");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 #[test]
 fn wrong_output_and_a_raising_script_are_reported_with_expected_and_actual() {
     let env = Env::new();
@@ -13,20 +25,24 @@ fn wrong_output_and_a_raising_script_are_reported_with_expected_and_actual() {
     let run = env.run(&["check", "--exec", env.path("kb").to_str().unwrap()]);
     run.assert_status(1);
     let p = path.display();
+    let on = python3_label();
     // Line 12 holds `>>> sorted(...)`; line 18 the `raise`.
     let expected = format!(
-        "{p}:12: pycon output differs:\n    >>> sorted({{3, 1, 2}})\n    expected:\n        [3, 2, 1]\n    got:\n        [1, 2, 3]\n"
+        "{p}:12: [{on}] pycon output differs:\n    >>> sorted({{3, 1, 2}})\n    expected:\n        [3, 2, 1]\n    got:\n        [1, 2, 3]\n"
     );
     assert!(run.stdout.contains(&expected), "{}", run.stdout);
     assert!(
-        run.stdout
-            .contains(&format!("{p}:18: python example failed (exit status: 1):")),
+        run.stdout.contains(&format!(
+            "{p}:18: [{on}] python example failed (exit status: 1):"
+        )),
         "{}",
         run.stdout
     );
     assert!(run.stdout.contains("ValueError: boom"), "{}", run.stdout);
     assert!(
-        run.stderr.contains("2 examples run, 0 skipped: 2 problems"),
+        run.stderr.contains(&format!(
+            "2 examples run on {on} (2 runs), 0 skipped: 2 problems"
+        )),
         "{}",
         run.stderr
     );
@@ -41,8 +57,10 @@ fn passing_and_skipped_examples_exit_0() {
     run.assert_ok();
     assert_eq!(run.stdout, "");
     assert!(
-        run.stderr
-            .contains("2 examples run, 1 skipped: no problems"),
+        run.stderr.contains(&format!(
+            "2 examples run on {} (2 runs), 1 skipped: no problems",
+            python3_label()
+        )),
         "{}",
         run.stderr
     );
@@ -63,8 +81,9 @@ fn a_hanging_example_times_out() {
     run.assert_status(1);
     assert!(
         run.stdout.contains(&format!(
-            "{}:7: example did not finish within 1 s",
-            path.display()
+            "{}:7: [{}] example did not finish within 1 s",
+            path.display(),
+            python3_label()
         )),
         "{}",
         run.stdout
@@ -137,4 +156,118 @@ fn a_relative_interpreter_path_is_resolved_before_examples_change_folder() {
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
     );
+}
+
+#[test]
+fn scoped_blocks_run_only_where_their_scope_holds_and_verbose_says_where() {
+    let env = Env::new();
+    let body = "```python python>=3\nassert True\n```\n\n```python python>=99\nraise SystemExit(1)\n```\n\n```python python<3\nraise SystemExit(1)\n```\n\n```python nosuchpackage>=1\nraise SystemExit(1)\n```\n";
+    let path = env.write(
+        "kb/notes/scoped.md",
+        &entry("scoped", "notes", "Scoped", body),
+    );
+    let run = env.run(&["check", "--exec", "-v", env.path("kb").to_str().unwrap()]);
+    run.assert_ok();
+    let p = path.display();
+    let version = python3_label().split(' ').nth(1).unwrap().to_string();
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{p}:7: ran on {version}\n{p}:11: not run: needs python>=99\n{p}:15: not run: needs python<3\n{p}:19: not run: needs nosuchpackage>=1\n"
+        )
+    );
+    assert!(
+        run.stderr.contains("1 example run on") && run.stderr.contains("3 for versions not given"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn verified_may_not_claim_a_version_that_failed_or_under_strict_did_not_run() {
+    let env = Env::new();
+    let version = python3_label().split(' ').nth(1).unwrap().to_string();
+    let minor: Vec<&str> = version.split('.').take(2).collect();
+    let minor = minor.join(".");
+    let text = format!(
+        "---\nid: claims\ntitle: Claims\nsummary: s\ncategory: notes\nverified: [\"{minor}\", \"3.99\"]\n---\n```python\nraise SystemExit(1)\n```\n"
+    );
+    let path = env.write("kb/notes/claims.md", &text);
+    let kb = env.path("kb");
+    let run = env.run(&["check", "--exec", kb.to_str().unwrap()]);
+    run.assert_status(1);
+    let p = path.display();
+    assert!(
+        run.stdout.contains(&format!(
+            "{p}:6: `verified` claims Python {minor}, but an example failed on it"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("3.99"), "{}", run.stdout);
+    let run = env.run(&["check", "--exec", "--strict", kb.to_str().unwrap()]);
+    assert!(
+        run.stdout.contains(&format!(
+            "{p}:6: `verified` claims Python 3.99, but no Python 3.99 ran its examples here"
+        )),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_timeout_stops_the_whole_process_group_even_with_stdout_held_open() {
+    let env = Env::new();
+    let pids = env.path("pids");
+    // 20 grandchildren that sleep with the example's stdout open, then the example hangs.
+    let body = format!(
+        "```python\nimport subprocess, sys, time\nps = [subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']) for _ in range(20)]\nopen({:?}, 'w').write(' '.join(str(p.pid) for p in ps))\ntime.sleep(60)\n```\n",
+        pids.display().to_string()
+    );
+    env.write(
+        "kb/notes/daemon.md",
+        &entry("daemon", "notes", "Daemon", &body),
+    );
+    let started = std::time::Instant::now();
+    let run = env.run(&[
+        "check",
+        "--exec",
+        "--timeout",
+        "2",
+        env.path("kb").to_str().unwrap(),
+    ]);
+    let took = started.elapsed();
+    run.assert_status(1);
+    assert!(took.as_secs() < 15, "took {took:?}");
+    assert!(
+        run.stdout.contains("did not finish within 2 s"),
+        "{}",
+        run.stdout
+    );
+    let pids = std::fs::read_to_string(&pids).expect("the example wrote its children's pids");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    for pid in pids.split_whitespace() {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        assert!(
+            status.is_empty() || status.contains("State:\tZ"),
+            "grandchild {pid} outlived the timeout"
+        );
+    }
+}
+
+#[test]
+fn output_is_capped_and_the_cut_is_reported() {
+    let env = Env::new();
+    let body =
+        "```python\nimport sys\nsys.stderr.write('x' * (3 << 20))\nraise SystemExit(1)\n```\n";
+    env.write("kb/notes/loud.md", &entry("loud", "notes", "Loud", body));
+    let run = env.run(&["check", "--exec", env.path("kb").to_str().unwrap()]);
+    run.assert_status(1);
+    assert!(
+        run.stdout
+            .contains("(stderr cut at 1 MB; 2097152 more bytes were dropped)"),
+        "{}",
+        &run.stdout[run.stdout.len().saturating_sub(300)..]
+    );
+    assert!(run.stdout.len() < (1 << 20) + 10_000);
 }
