@@ -1,8 +1,7 @@
-//! Running commands: `run` settles the configuration, then is a `match` on the command; each
-//! arm makes a few calls down the chain (paths -> kb -> index -> search -> render -> term).
+//! Running commands: settle the settings, then one small function per subcommand, each a
+//! few calls down the chain (library -> search -> render -> term).
 
 use std::collections::HashSet;
-use std::env;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -11,33 +10,35 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 use clap::CommandFactory;
+use guide::entry::{self, Entry, Meta, Origin};
+use guide::{examples, markdown, standard, walk};
 
-use crate::builtin;
-use crate::cli::{Cli, Command, Theme};
-use crate::config::Config;
+use crate::cli::{Cli, Command};
+use crate::colors::Colors;
 use crate::exec;
-use crate::highlight;
-use crate::index::{self, Guide, Stored};
-use crate::kb::{self, Entry, Problem};
-use crate::paths::{self, Paths};
-use crate::render::{self, Style};
-use crate::search;
-use crate::term::{self, Term};
-use crate::text;
+use crate::library::{self, Library};
+use crate::render::{self, View};
+use crate::search::{self, Hit, Outcome};
+use crate::settings::{Format, Settings};
+use crate::term::{self, one_line, warn};
 
 /// Runs one command; `Ok(false)` means nothing found or problems found.
 pub fn run(cli: Cli) -> Result<bool> {
-    let config = Config::load(&paths::config_file()?)?;
-    let paths = Paths::resolve(&cli.kb, &config.kb)?;
-    let term = Term::detect(cli.color, cli.no_pager, config.pager.as_deref());
-    let style = Style {
-        color: term.color,
-        width: term.width,
-        piped: !term.is_tty && !term.color,
-        theme: cli.theme.or(config.theme).unwrap_or(Theme::Dark),
-        truecolor: term.truecolor,
+    let s = Settings::resolve(&cli)?;
+    let Some(command) = cli.command else {
+        return no_command();
     };
-    match cli.command {
+    if let (Some(err), false) = (&s.config_error, matches!(command, Command::Paths)) {
+        bail!("{err:#}");
+    }
+    for dir in s.paths.missing() {
+        warn(&format!(
+            "warning: {} names {}, which does not exist",
+            dir.source.name(),
+            dir.path.display()
+        ));
+    }
+    match command {
         Command::Search {
             query,
             limit,
@@ -45,124 +46,34 @@ pub fn run(cli: Cli) -> Result<bool> {
             json,
             ids,
         } => {
-            let query = query.join(" ");
-            if query.trim().is_empty() {
-                bail!("the query is empty: give some words, like `pyguide search lazy queryset`");
-            }
-            let guide = open_guide(&paths)?;
-            let limit = limit.or(config.limit).unwrap_or(10);
-            let opts = search::Options { limit, category };
-            let outcome = search::search(&guide, &query, &opts)?;
-            if let Some(corrected) = &outcome.corrected {
-                warn(&format!(
-                    "no entry has `{query}`; showing results for `{corrected}`"
-                ));
-            }
-            if outcome.hits.is_empty() {
-                if json {
-                    term.emit("[]\n")?;
-                }
-                not_found(&format!("no entry matches `{query}`"), &outcome.suggestions);
-                return Ok(false);
-            }
-            let text = if json {
-                render::hits_json(&outcome.hits)
+            let format = if json {
+                Format::Json
             } else if ids {
-                render::ids(&outcome.hits)
+                Format::Ids
             } else {
-                render::hits(&outcome.hits, style)
+                s.format
             };
-            term.emit(&text)?;
-            Ok(true)
+            let limit = limit.map_or(s.limit, |n| n as usize);
+            search(&s, &query.join(" "), limit, category, format)
         }
-        Command::Show { topic } => {
-            let words = topic.join(" ");
-            if words.trim().is_empty() {
-                bail!(
-                    "the topic is empty: give an id or some words, like `pyguide show decorators`"
-                );
-            }
-            // Without entries of the user's own, a named built-in entry needs no index.
-            if paths.existing_kb_dirs().is_empty()
-                && let Some(meta) = kb::find_builtin(&words)
-            {
-                let entry = kb::builtin_entry(meta);
-                let related: Vec<Stored> = meta
-                    .related
-                    .iter()
-                    .filter_map(|id| kb::builtin_meta(id))
-                    .map(Stored::builtin)
-                    .collect();
-                let mut colors = highlight::Colors::new(style.theme, None);
-                let text = render::entry(&entry, &related, style, &mut |lang, code| {
-                    colors.runs(lang, code)
-                });
-                term.emit(&text)?;
-                return Ok(true);
-            }
-            let guide = open_guide(&paths)?;
-            let Some(found) = resolve(&guide, &words)? else {
-                let outcome = search::search(
-                    &guide,
-                    &words,
-                    &search::Options {
-                        limit: 1,
-                        category: None,
-                    },
-                )?;
-                not_found(&format!("no entry for `{words}`"), &outcome.suggestions);
-                return Ok(false);
-            };
-            show_stored(&guide, &found, &term, style, &paths)
-        }
-        Command::List { category, json } => {
-            let guide = open_guide(&paths)?;
-            let mut entries = guide.all()?;
-            if let Some(c) = &category {
-                entries.retain(|e| &e.category == c);
-                if entries.is_empty() {
-                    let mut known: Vec<String> =
-                        guide.all()?.into_iter().map(|e| e.category).collect();
-                    known.dedup();
-                    not_found(&format!("no category `{c}`"), &known);
-                    return Ok(false);
-                }
-            }
-            let text = if json {
-                render::list_json(&entries)
+        Command::Show {
+            topic,
+            short,
+            full,
+            toc,
+            section,
+        } => {
+            let how = if toc {
+                How::Toc
+            } else if short || (s.short && !full) {
+                How::Short
             } else {
-                render::list(&entries, style)
+                How::Full
             };
-            term.emit(&text)?;
-            Ok(true)
+            show(&s, &topic.join(" "), how, section.as_deref())
         }
-        Command::Index => {
-            let roots = paths.existing_kb_dirs();
-            let mut out = io::stdout().lock();
-            if roots.is_empty() {
-                let count = Guide::builtin()?.all()?.len();
-                writeln!(
-                    out,
-                    "{count} built-in entries, indexed when pyguide was built; no entries of your own to index (see `pyguide paths`)"
-                )?;
-                return Ok(true);
-            }
-            let fingerprint = index::fingerprint(builtin::FINGERPRINT);
-            let opened = Guide::rebuild(&paths.cache_dir, &fingerprint, &roots)?;
-            for p in &opened.problems {
-                warn(&format!("warning: skipped {p}"));
-            }
-            if let Some(err) = opened.unsaved {
-                return Err(err.context("the index was built but could not be saved"));
-            }
-            let count = opened.built.map_or(0, |b| b.entries);
-            writeln!(
-                out,
-                "indexed {count} entries into {}",
-                paths.cache_dir.display()
-            )?;
-            Ok(true)
-        }
+        Command::List { category, json } => list(&s, category.as_deref(), json),
+        Command::Index => index(&s),
         Command::Check {
             dirs,
             exec,
@@ -184,190 +95,374 @@ pub fn run(cli: Cli) -> Result<bool> {
                 verbose,
                 timeout: Duration::from_secs(timeout),
             });
-            check(&paths, &dirs, exec, strict)
+            check(&s, &dirs, exec, strict)
         }
-        Command::Paths => {
-            let mut out = io::stdout().lock();
-            for dir in &paths.kb_dirs {
-                let why = match dir.source {
-                    paths::KbSource::Flag => "--kb",
-                    paths::KbSource::EnvVar => "PYGUIDE_KB_PATH",
-                    paths::KbSource::Config => "config",
-                    paths::KbSource::Default => "default",
-                };
-                let state = if dir.path.exists() {
-                    ""
-                } else {
-                    " (does not exist yet)"
-                };
-                writeln!(out, "kb ({why}):\t{}{state}", dir.path.display())?;
-            }
-            writeln!(out, "index:\t{}", paths.cache_dir.display())?;
-            let state = if paths.config_file.exists() {
-                ""
-            } else {
-                " (does not exist yet)"
-            };
-            writeln!(out, "config:\t{}{state}", paths.config_file.display())?;
-            Ok(true)
-        }
-        Command::New { id, category } => new_entry(&paths, &id, &category),
-        Command::Edit { topic } => edit_entry(&paths, &topic.join(" ")),
-        Command::Random { category } => {
-            let guide = open_guide(&paths)?;
-            let mut all = guide.all()?;
-            if let Some(c) = &category {
-                all.retain(|e| &e.category == c);
-            }
-            if all.is_empty() {
-                not_found("no entries to choose from", &[]);
-                return Ok(false);
-            }
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos() as usize);
-            let pick = &all[nanos % all.len()];
-            show_stored(&guide, pick, &term, style, &paths)
-        }
-        Command::Man => {
-            let mut roff = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut roff)
-                .context("cannot render the manual page")?;
-            // In a terminal, let man(1) typeset it; piped (or without man), the roff source,
-            // for `pyguide man > pyguide.1`.
-            if !(term.is_tty && term::show_manual(&roff)) {
-                term.emit(&String::from_utf8_lossy(&roff))?;
-            }
-            Ok(true)
-        }
+        Command::Paths => paths(&s),
+        Command::New { id, category } => new_entry(&s, &id, &category),
+        Command::Edit { topic } => edit_entry(&s, &topic.join(" ")),
+        Command::Random { category, full } => random(&s, category.as_deref(), full),
+        Command::Man { command } => man(&s, command.as_deref()),
     }
 }
 
-/// Renders one entry with its related entries' summaries.
-fn show_stored(
-    guide: &Guide,
-    found: &Stored,
-    term: &Term,
-    style: Style,
-    paths: &Paths,
-) -> Result<bool> {
-    let entry = read_entry(found)?;
-    let mut related = Vec::new();
-    for id in &entry.related {
-        related.extend(guide.exact(guide.fields.id, id)?);
-    }
-    // A user's code is highlighted once, then its colours are read from the cache.
-    let cache = (!found.origin.is_builtin()).then_some(paths.cache_dir.as_path());
-    let mut colors = highlight::Colors::new(style.theme, cache);
-    let text = render::entry(&entry, &related, style, &mut |lang, code| {
-        colors.runs(lang, code)
-    });
-    term.emit(&text)?;
-    Ok(true)
+/// `pyguide` alone: the help, on stderr, as a usage error.
+fn no_command() -> Result<bool> {
+    let mut err = io::stderr().lock();
+    write!(err, "{}", Cli::command().render_help())?;
+    std::process::exit(2);
 }
 
-/// A message on stderr. What the user typed may be in it: control characters are neutralised
-/// like an entry's text.
-pub fn warn(message: &str) {
-    let _ = writeln!(io::stderr(), "pyguide: {}", render::sanitize(message));
+/// The guide, fresh, with what opening it found reported once.
+fn open(s: &Settings) -> Result<Library> {
+    let lib = Library::open(s.sources())?;
+    report(&lib);
+    if s.timings {
+        warn(&format!(
+            "timing: freshness check {} µs",
+            lib.check_took.as_micros()
+        ));
+    }
+    Ok(lib)
+}
+
+fn report(lib: &Library) {
+    for p in &lib.problems {
+        warn(&format!("warning: skipped {p}"));
+    }
+    for w in &lib.warnings {
+        warn(&format!("warning: {w}"));
+    }
 }
 
 /// Reports that nothing was found, with suggestions, on stderr.
 fn not_found(message: &str, suggestions: &[String]) {
     let mut err = io::stderr().lock();
-    let _ = writeln!(err, "pyguide: {}", render::sanitize(message));
+    let _ = writeln!(err, "pyguide: {}", term::sanitize(message));
     if !suggestions.is_empty() {
         let _ = writeln!(
             err,
             "did you mean: {}?",
-            render::sanitize(&suggestions.join(", "))
+            term::sanitize(&suggestions.join(", "))
         );
     }
 }
 
-/// Every file of the user's KB folders, in precedence order.
-fn user_files(paths: &Paths) -> (Vec<PathBuf>, Vec<Problem>) {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    for dir in &paths.kb_dirs {
-        let (f, p) = kb::entry_files(&dir.path);
-        files.extend(f);
-        problems.extend(p);
+/// Whether a category exists; if not, says which do (as `list` does).
+fn known_category(lib: &Library, category: &str) -> Result<bool> {
+    let categories: Vec<String> = lib.categories()?.into_iter().map(|(c, _)| c).collect();
+    if categories.iter().any(|c| c == category) {
+        return Ok(true);
     }
-    (files, problems)
+    not_found(
+        &format!(
+            "no category `{category}`; the categories are: {}",
+            categories.join(", ")
+        ),
+        &[],
+    );
+    Ok(false)
 }
 
-/// The index, fresh. Without KB folders of the user's it is the built-in index in the binary;
-/// otherwise the cache folder's, kept up to date (in memory if the cache folder cannot be
-/// written). Problems in the user's files are reported when they are (re)indexed.
-fn open_guide(paths: &Paths) -> Result<Guide> {
-    for dir in &paths.missing_env_dirs {
-        warn(&format!(
-            "warning: PYGUIDE_KB_PATH names {}, which does not exist",
-            dir.display()
-        ));
-    }
-    let roots = paths.existing_kb_dirs();
-    if roots.is_empty() {
-        return Guide::builtin();
-    }
-    let fingerprint = index::fingerprint(builtin::FINGERPRINT);
-    let opened = Guide::open(&paths.cache_dir, &fingerprint, &roots)?;
-    report(&opened);
-    if env::var_os("PYGUIDE_TIMINGS").is_some() {
-        warn(&format!(
-            "timing: freshness check {} µs",
-            opened.check_took.as_micros()
-        ));
-    }
-    Ok(opened.guide)
-}
-
-fn report(opened: &index::Opened) {
-    for p in &opened.problems {
-        warn(&format!("warning: skipped {p}"));
-    }
-    if let Some(err) = &opened.unsaved {
-        warn(&format!(
-            "warning: {err:#}; searching without a saved index"
-        ));
+/// Where snippets read an entry's text.
+fn text_of(origin: &Origin) -> Option<String> {
+    match origin {
+        Origin::Builtin(rel) => crate::builtin::text(rel).map(str::to_string),
+        Origin::User(path) => walk::read_text(path).ok(),
     }
 }
 
-/// `show`'s lookup: id, then alias, then the loose name, then the best search hit.
-fn resolve(guide: &Guide, words: &str) -> Result<Option<Stored>> {
-    let f = guide.fields;
-    if let Some(found) = guide.exact(f.id, words)?.into_iter().next() {
-        return Ok(Some(found));
+fn run_search(
+    lib: &mut Library,
+    query: &str,
+    limit: usize,
+    category: Option<&str>,
+) -> Result<Outcome> {
+    let opts = search::Options {
+        limit,
+        category: category.map(str::to_string),
+    };
+    lib.guarded(|lib| search::search(lib.index(), query, &opts, &text_of))
+}
+
+fn search(
+    s: &Settings,
+    query: &str,
+    limit: usize,
+    category: Option<String>,
+    format: Format,
+) -> Result<bool> {
+    if query.trim().is_empty() {
+        bail!("the query is empty: give some words, like `pyguide search lazy queryset`");
     }
-    for key in [
-        format!("a:{words}"),
-        format!("l:{}", text::loose_key(words)),
-    ] {
-        let found = guide.exact(f.key, &key)?;
-        if found.len() == 1 {
-            return Ok(found.into_iter().next());
+    let mut lib = open(s)?;
+    if let Some(c) = &category
+        && !known_category(&lib, c)?
+    {
+        return Ok(false);
+    }
+    let outcome = run_search(&mut lib, query, limit, category.as_deref())?;
+    let mut head = String::new();
+    if let Some(corrected) = &outcome.corrected {
+        let notice = format!("pyguide: no entry has `{query}`; showing results for `{corrected}`");
+        // In a terminal the notice goes where the eye is: above the results (a pager would
+        // hide stderr); piped, on stderr.
+        if format == Format::Blocks {
+            head = format!("{}\n\n", term::sanitize(&notice));
+        } else {
+            warn(notice.trim_start_matches("pyguide: "));
         }
     }
-    let outcome = search::search(
-        guide,
-        words,
-        &search::Options {
-            limit: 1,
-            category: None,
-        },
-    )?;
-    Ok(outcome.hits.into_iter().next().map(|h| h.entry))
+    if outcome.hits.is_empty() {
+        if format == Format::Json {
+            s.output.emit("[]\n", None)?;
+        }
+        not_found(&format!("no entry matches `{query}`"), &outcome.suggestions);
+        return Ok(false);
+    }
+    let confident = outcome.confident();
+    if !confident {
+        let message = format!("no entry answers `{query}` for sure; the closest:");
+        if format == Format::Blocks {
+            head.push_str(&format!("pyguide: {}\n\n", term::sanitize(&message)));
+        } else {
+            warn(&message);
+        }
+    }
+    let body = match format {
+        Format::Blocks => render::hits(&outcome.hits, s.style),
+        Format::Plain => render::hits_tsv(&outcome.hits),
+        Format::Json => render::hits_json(&outcome.hits),
+        Format::Ids => render::ids(&outcome.hits),
+    };
+    s.output.emit(&(head + &body), None)?;
+    Ok(confident)
 }
 
-fn read_entry(stored: &Stored) -> Result<Entry> {
-    let text = stored
-        .origin
-        .read()
-        .map_err(|p| anyhow::anyhow!("{p}"))
-        .with_context(|| format!("cannot read the entry `{}`", stored.id))?;
-    Entry::parse(stored.origin.clone(), &text).map_err(|p| anyhow::anyhow!("{p}"))
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    Full,
+    Short,
+    Toc,
+}
+
+/// An entry as a topic resolves: the entry, the section asked for (`ID#anchor`, --section) or
+/// matched (through search), and whether it came through search.
+struct Resolved {
+    meta: Meta,
+    origin: Origin,
+    /// A section named explicitly: shown alone.
+    section: Option<String>,
+    /// The section a search matched: where the pager opens.
+    matched: Option<search::SectionHit>,
+}
+
+/// `show`'s lookup: `ID#anchor`, then id, alias, loose name; then a confident search hit.
+/// `None` (after saying so, with suggestions) when nothing answers the topic.
+fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Option<Resolved>> {
+    let (name, anchor) = match words.split_once('#') {
+        Some((name, anchor)) => (name.trim(), Some(anchor.trim().to_lowercase())),
+        None => (words.trim(), None),
+    };
+    if let Some(found) = lib.find(name)?
+        && let Some(meta) = found.meta
+    {
+        let entry = lib.read(&found.origin)?;
+        let section = match (anchor, section) {
+            (Some(anchor), _) => Some(section_by_anchor(&entry, &anchor)?),
+            (None, Some(words)) => Some(section_by_words(&entry, words)?),
+            (None, None) => None,
+        };
+        return Ok(Some(Resolved {
+            meta,
+            origin: found.origin,
+            section,
+            matched: None,
+        }));
+    }
+    if anchor.is_some() {
+        not_found(&format!("no entry `{name}`"), &[]);
+        return Ok(None);
+    }
+    let outcome = run_search(lib, words, 3, None)?;
+    match outcome.hits.into_iter().next() {
+        Some(hit) if hit.confident => {
+            let Hit {
+                meta,
+                origin,
+                section: matched,
+                ..
+            } = hit;
+            let how = match &matched {
+                Some(s) => format!("`{}` § {}", meta.id, s.title),
+                None => format!("`{}`", meta.id),
+            };
+            warn(&format!("showing {how} for `{words}`"));
+            let section = match section {
+                Some(words) => Some(section_by_words(&lib.read(&origin)?, words)?),
+                None => None,
+            };
+            Ok(Some(Resolved {
+                meta,
+                origin,
+                section,
+                matched,
+            }))
+        }
+        other => {
+            let mut suggestions: Vec<String> = other.map(|h| h.meta.id).into_iter().collect();
+            suggestions.extend(outcome.suggestions);
+            suggestions.dedup();
+            not_found(&format!("no entry for `{words}`"), &suggestions);
+            Ok(None)
+        }
+    }
+}
+
+fn section_by_anchor(entry: &Entry, anchor: &str) -> Result<String> {
+    let sections = markdown::sections(&entry.body);
+    if sections.iter().any(|s| s.anchor == anchor) {
+        return Ok(anchor.to_string());
+    }
+    let known: Vec<String> = sections.into_iter().map(|s| s.anchor).collect();
+    bail!(
+        "`{}` has no section `{anchor}`; its sections: {}",
+        entry.id(),
+        known.join(", ")
+    )
+}
+
+/// The section whose heading shares the most words with `words`.
+fn section_by_words(entry: &Entry, words: &str) -> Result<String> {
+    let wanted: HashSet<String> = words
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let best = markdown::sections(&entry.body)
+        .into_iter()
+        .map(|s| {
+            let have: HashSet<String> = s
+                .title
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .map(str::to_lowercase)
+                .collect();
+            (wanted.intersection(&have).count(), s.anchor)
+        })
+        .filter(|(n, _)| *n > 0)
+        .max_by_key(|(n, _)| *n);
+    match best {
+        Some((_, anchor)) => Ok(anchor),
+        None => bail!(
+            "no section of `{}` is about `{words}` (`pyguide show --toc {}` lists them)",
+            entry.id(),
+            entry.id()
+        ),
+    }
+}
+
+fn show(s: &Settings, words: &str, how: How, section: Option<&str>) -> Result<bool> {
+    if words.trim().is_empty() {
+        bail!("the topic is empty: give an id or some words, like `pyguide show decorators`");
+    }
+    let mut lib = open(s)?;
+    let Some(resolved) = resolve(&mut lib, words, section)? else {
+        return Ok(false);
+    };
+    let entry = lib.read(&resolved.origin)?;
+    if how == How::Toc {
+        s.output.emit(&render::toc(&entry, s.style), None)?;
+        return Ok(true);
+    }
+    let view = match (&resolved.section, how) {
+        (Some(anchor), _) => View::Section(anchor.clone()),
+        (None, How::Short) => View::Short,
+        // Piped, the whole entry as it is; in a terminal, opening at the matched section.
+        (None, _) if s.render_entries => {
+            View::Full(resolved.matched.as_ref().map(|m| m.anchor.clone()))
+        }
+        (None, _) => View::Full(None),
+    };
+    let _ = &resolved.meta;
+    let related: Vec<Meta> = lib
+        .by_ids(&entry.meta.related)?
+        .into_iter()
+        .filter_map(|f| f.meta)
+        .collect();
+    emit_entry(s, &lib, &entry, &related, &view)
+}
+
+fn emit_entry(
+    s: &Settings,
+    lib: &Library,
+    entry: &Entry,
+    related: &[Meta],
+    view: &View,
+) -> Result<bool> {
+    match s.render_entries {
+        true => {
+            let store = (!entry.origin.is_builtin()).then(|| lib.store()).flatten();
+            let mut colors = Colors::new(s.style.theme, store);
+            let (text, start) = render::entry(entry, related, view, s.style, &mut |lang, code| {
+                colors.runs(lang, code)
+            });
+            s.output.emit(&text, start)?;
+        }
+        false => s
+            .output
+            .emit(&render::entry_markdown(entry, related, view), None)?,
+    }
+    Ok(true)
+}
+
+fn list(s: &Settings, category: Option<&str>, json: bool) -> Result<bool> {
+    let lib = open(s)?;
+    if let Some(c) = category
+        && !known_category(&lib, c)?
+    {
+        return Ok(false);
+    }
+    let entries: Vec<(Meta, Origin)> = lib
+        .all()?
+        .into_iter()
+        .filter_map(|f| f.meta.map(|m| (m, f.origin)))
+        .filter(|(m, _)| category.is_none_or(|c| m.category == c))
+        .collect();
+    let text = if json {
+        render::list_json(&entries)
+    } else if s.format == Format::Blocks {
+        render::list(&entries, s.style)
+    } else {
+        render::list_tsv(&entries)
+    };
+    s.output.emit(&text, None)?;
+    Ok(true)
+}
+
+fn index(s: &Settings) -> Result<bool> {
+    let mut out = io::stdout().lock();
+    let sources = s.sources();
+    if sources.roots.is_empty() {
+        let count = crate::builtin::index()?.entry_count();
+        writeln!(
+            out,
+            "{count} built-in entries, indexed when pyguide was built; no entries of your own to index (see `pyguide paths`)"
+        )?;
+        return Ok(true);
+    }
+    let lib = Library::rebuild(sources)?;
+    for p in &lib.problems {
+        warn(&format!("warning: skipped {p}"));
+    }
+    if let Some(w) = lib.warnings.first() {
+        bail!("the index was built but could not be saved: {w}");
+    }
+    let count = lib.built.unwrap_or(0);
+    writeln!(
+        out,
+        "indexed {count} entries into {}",
+        term::sanitize(&s.paths.cache_dir.display().to_string())
+    )?;
+    Ok(true)
 }
 
 /// How `check --exec` runs examples.
@@ -381,24 +476,28 @@ struct Exec {
 /// `check`: every problem as path:line on stdout, a summary on stderr. Without folders, the
 /// built-in guide (held to its standard) and the user's KB folders are checked, and only the
 /// built-in guide's examples run: a user's code runs only when its folder is named.
-fn check(paths: &Paths, dirs: &[PathBuf], exec: Option<Exec>, strict: bool) -> Result<bool> {
-    let (builtin, mut problems) = kb::builtin_entries();
+fn check(s: &Settings, dirs: &[PathBuf], exec: Option<Exec>, strict: bool) -> Result<bool> {
+    let (builtin, mut problems) = library::builtin_entries();
     let mut checked = Vec::new();
     let mut files = 0;
     let run: Vec<Entry>;
     if dirs.is_empty() {
-        let (user_paths, scan_problems) = user_files(paths);
-        problems.extend(scan_problems);
+        let mut user_paths = Vec::new();
+        for dir in s.paths.existing_kb_dirs() {
+            let (f, p) = walk::entry_files(&dir);
+            user_paths.extend(f);
+            problems.extend(p);
+        }
         files += user_paths.len() + builtin.len();
-        let (user, parse_problems) = kb::parse_files(&user_paths);
+        let (user, parse_problems) = walk::parse_files(&user_paths);
         problems.extend(parse_problems);
-        let (user, dup) = kb::merge(user, Vec::new());
+        let (user, dup) = entry::merge(user);
         problems.extend(dup);
-        let (builtin_checked, dup) = kb::merge(builtin.clone(), Vec::new());
+        let (builtin_checked, dup) = entry::merge(builtin.clone());
         problems.extend(dup);
         if strict {
-            problems.extend(user.iter().flat_map(exec::standard_problems));
-            problems.extend(builtin_checked.iter().flat_map(exec::standard_problems));
+            problems.extend(user.iter().flat_map(standard::problems));
+            problems.extend(builtin_checked.iter().flat_map(standard::problems));
         }
         run = builtin_checked.clone();
         checked.extend(user);
@@ -406,33 +505,29 @@ fn check(paths: &Paths, dirs: &[PathBuf], exec: Option<Exec>, strict: bool) -> R
     } else {
         for dir in dirs {
             if !dir.exists() {
-                anyhow::bail!("{}: no such file or folder", dir.display());
+                bail!("{}: no such file or folder", dir.display());
             }
         }
         let mut all_files = Vec::new();
         for dir in dirs {
-            let (f, p) = kb::entry_files(dir);
+            let (f, p) = walk::entry_files(dir);
             all_files.extend(f);
             problems.extend(p);
         }
         files += all_files.len();
-        let (entries, parse_problems) = kb::parse_files(&all_files);
+        let (entries, parse_problems) = walk::parse_files(&all_files);
         problems.extend(parse_problems);
-        let (entries, dup) = kb::merge(entries, Vec::new());
+        let (entries, dup) = entry::merge(entries);
         problems.extend(dup);
         if strict {
-            problems.extend(entries.iter().flat_map(exec::standard_problems));
+            problems.extend(entries.iter().flat_map(standard::problems));
         }
         run = entries.clone();
         checked = entries;
     }
-    let known: HashSet<&str> = checked
-        .iter()
-        .chain(&builtin)
-        .map(|e| e.id.as_str())
-        .collect();
-    problems.extend(kb::lint(&checked, &known));
-    problems.extend(exec::block_problems(&checked));
+    let known: HashSet<&str> = checked.iter().chain(&builtin).map(|e| e.id()).collect();
+    problems.extend(entry::lint(&checked, &known));
+    problems.extend(checked.iter().flat_map(|e| examples::examples(e).1));
 
     let mut summary = format!(
         "{} in {}",
@@ -488,7 +583,7 @@ fn check(paths: &Paths, dirs: &[PathBuf], exec: Option<Exec>, strict: bool) -> R
     }
     let mut out = io::stdout().lock();
     for p in &problems {
-        writeln!(out, "{}", render::sanitize(&p.to_string()))?;
+        writeln!(out, "{}", term::sanitize(&p.to_string()))?;
     }
     let verdict = match problems.len() {
         0 => "no problems".to_string(),
@@ -503,72 +598,164 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+fn paths(s: &Settings) -> Result<bool> {
+    let mut out = io::stdout().lock();
+    let shown = |p: &Path| term::sanitize(&p.display().to_string());
+    for dir in &s.paths.kb_dirs {
+        let state = match (dir.exists, dir.source) {
+            (true, _) => "",
+            (false, crate::paths::KbSource::Default) => " (does not exist yet)",
+            (false, _) => " (does not exist)",
+        };
+        writeln!(
+            out,
+            "kb ({}):\t{}{state}",
+            dir.source.name(),
+            shown(&dir.path)
+        )?;
+    }
+    writeln!(out, "index:\t{}", shown(&s.paths.cache_dir))?;
+    let state = match &s.config_error {
+        Some(e) => format!(" (error: {})", one_line(&format!("{e:#}"))),
+        None if s.paths.config_file.exists() => String::new(),
+        None => " (does not exist yet)".to_string(),
+    };
+    writeln!(
+        out,
+        "config:\t{}{}",
+        shown(&s.paths.config_file),
+        term::sanitize(&state)
+    )?;
+    Ok(s.config_error.is_none())
+}
+
+fn random(s: &Settings, category: Option<&str>, full: bool) -> Result<bool> {
+    let lib = open(s)?;
+    if let Some(c) = category
+        && !known_category(&lib, c)?
+    {
+        return Ok(false);
+    }
+    let all: Vec<_> = lib
+        .all()?
+        .into_iter()
+        .filter(|f| category.is_none_or(|c| f.meta.as_ref().is_some_and(|m| m.category == c)))
+        .collect();
+    if all.is_empty() {
+        not_found("no entries to choose from", &[]);
+        return Ok(false);
+    }
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+        ^ u64::from(std::process::id()).rotate_left(32);
+    // A multiplicative hash spreads consecutive clock readings over the guide.
+    let pick = &all[(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 33) as usize % all.len()];
+    let entry = lib.read(&pick.origin)?;
+    let related: Vec<Meta> = lib
+        .by_ids(&entry.meta.related)?
+        .into_iter()
+        .filter_map(|f| f.meta)
+        .collect();
+    let view = if full { View::Full(None) } else { View::Short };
+    emit_entry(s, &lib, &entry, &related, &view)
+}
+
+/// `pyguide man [COMMAND]`: the manual page, shown by man(1) in a terminal, roff when piped.
+fn man(s: &Settings, command: Option<&str>) -> Result<bool> {
+    let roff = crate::manual::page(command)?;
+    if !(s.terminal.is_tty && term::show_manual(&roff)) {
+        s.output.emit(&String::from_utf8_lossy(&roff), None)?;
+    }
+    Ok(true)
+}
+
+/// The skeleton `new` writes.
+fn skeleton(id: &str, category: &str) -> String {
+    let title = id.replace('-', " ");
+    format!(
+        "---\nid: {id}\ntitle: \"{title}\"\nsummary: \"One line on what this explains\"\ncategory: {category}\naliases: []\ntags: []\nrelated: []\n---\n## In short\n\nExplain the mechanism here.\n\n```python\nprint(\"an example that runs\")\n```\n"
+    )
+}
+
 /// `pyguide new`: writes a valid entry into the user's KB folder (never over an existing
-/// file), opens the editor, then checks what was saved.
-fn new_entry(paths: &Paths, id: &str, category: &str) -> Result<bool> {
-    if !kb::is_slug(id) {
+/// file), opens the editor, then checks what was saved. A file the editor did not change
+/// (or an editor that failed) is removed again: only that file, which `new` created.
+fn new_entry(s: &Settings, id: &str, category: &str) -> Result<bool> {
+    if !entry::is_slug(id) {
         bail!(
             "`{id}` is not an id: use lowercase letters, digits and single hyphens, like `my-notes`"
         );
     }
-    if !kb::is_slug(category) {
+    if !entry::is_slug(category) {
         bail!("`{category}` is not a category: use lowercase letters, digits and hyphens");
     }
-    let guide = open_guide(paths)?;
-    if let Some(existing) = guide.exact(guide.fields.id, id)?.into_iter().next() {
+    let lib = open(s)?;
+    if let Some(existing) = lib.find(id)?.filter(|f| f.id == id) {
         bail!(
             "`{id}` already exists ({}); `pyguide edit {id}` opens it",
             existing.origin
         );
     }
-    let path = paths.user_kb_dir().join(category).join(format!("{id}.md"));
-    let title = id.replace('-', " ");
-    let text = format!(
-        "---\nid: {id}\ntitle: \"{title}\"\nsummary: \"One line on what this explains\"\ncategory: {category}\naliases: []\ntags: []\nrelated: []\n---\n## How it works\n\nExplain the mechanism here.\n\n```python\nprint(\"an example that runs\")\n```\n"
-    );
+    let path = s.user_kb_dir().join(category).join(format!("{id}.md"));
+    let text = skeleton(id, category);
     create_new(&path, &text)?;
     warn(&format!("created {}", path.display()));
-    edit_and_check(&path)
+    edit_and_check(s, &path, Some(&text))
 }
 
 /// `pyguide edit`: opens the user's own entry; a built-in one is first copied to the user's
-/// KB folder, where it replaces the built-in entry.
-fn edit_entry(paths: &Paths, topic: &str) -> Result<bool> {
-    let guide = open_guide(paths)?;
-    let Some(found) = resolve(&guide, topic)? else {
-        // A file of the user's that is broken is not in the index, and is just what needs
-        // editing: found by its file name.
-        if let Some(path) = user_file(paths, topic) {
-            return edit_and_check(&path);
-        }
-        not_found(&format!("no entry for `{topic}`"), &[]);
-        return Ok(false);
-    };
-    let path = match &found.origin {
-        kb::Origin::User(path) => path.clone(),
-        kb::Origin::Builtin(rel) => {
-            let path = paths.user_kb_dir().join(rel);
-            if !path.exists() {
-                let text = found.origin.read().map_err(|p| anyhow::anyhow!("{p}"))?;
-                create_new(&path, &text)?;
-                warn(&format!(
-                    "copied the built-in `{}` to {}; your copy now replaces it",
-                    found.id,
-                    path.display()
-                ));
+/// KB folder, where it replaces the built-in entry (and is removed again if left unchanged).
+fn edit_entry(s: &Settings, topic: &str) -> Result<bool> {
+    let mut lib = open(s)?;
+    let found = match lib.find(topic)? {
+        Some(found) => Some(found.origin),
+        None => {
+            // A file of the user's that is broken is not in the index, and is just what
+            // needs editing: found by its file name.
+            if let Some(path) = user_file(s, topic) {
+                return edit_and_check(s, &path, None);
             }
-            path
+            let outcome = run_search(&mut lib, topic, 1, None)?;
+            match outcome.hits.into_iter().next() {
+                Some(hit) if hit.confident => {
+                    warn(&format!("editing `{}` for `{topic}`", hit.meta.id));
+                    Some(hit.origin)
+                }
+                other => {
+                    let suggestions: Vec<String> = other.map(|h| h.meta.id).into_iter().collect();
+                    not_found(&format!("no entry for `{topic}`"), &suggestions);
+                    return Ok(false);
+                }
+            }
         }
     };
-    edit_and_check(&path)
+    match found {
+        Some(Origin::User(path)) => edit_and_check(s, &path, None),
+        Some(Origin::Builtin(rel)) => {
+            let path = s.user_kb_dir().join(&rel);
+            if path.exists() {
+                return edit_and_check(s, &path, None);
+            }
+            let text = crate::builtin::text(&rel).context("the built-in entry is missing")?;
+            create_new(&path, text)?;
+            warn(&format!(
+                "copied the built-in entry to {}; your copy replaces it (delete the file to drop it)",
+                path.display()
+            ));
+            edit_and_check(s, &path, Some(text))
+        }
+        None => Ok(false),
+    }
 }
 
 /// `<id>.md` in the user's KB folders, at any depth.
-fn user_file(paths: &Paths, id: &str) -> Option<PathBuf> {
+fn user_file(s: &Settings, id: &str) -> Option<PathBuf> {
     let name = format!("{id}.md");
-    user_files(paths)
-        .0
-        .into_iter()
+    s.paths
+        .existing_kb_dirs()
+        .iter()
+        .flat_map(|dir| walk::entry_files(dir).0)
         .find(|path| path.file_name().is_some_and(|n| n == name.as_str()))
 }
 
@@ -586,45 +773,52 @@ fn create_new(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Runs $VISUAL, then $EDITOR, else vi on the file; then checks the entry and reports each
-/// problem as path:line (the file is left as the user saved it).
-fn edit_and_check(path: &Path) -> Result<bool> {
-    let editor = env::var("VISUAL")
-        .ok()
-        .filter(|e| !e.trim().is_empty())
-        .or_else(|| env::var("EDITOR").ok().filter(|e| !e.trim().is_empty()))
-        .unwrap_or_else(|| "vi".to_string());
+/// Runs the editor on the file, then checks the entry and reports each problem as path:line
+/// (the file is left as the user saved it). `created`: the text pyguide just wrote there; a
+/// file still holding exactly it (or an editor that failed) is removed, since it is only
+/// pyguide's own copy.
+fn edit_and_check(s: &Settings, path: &Path, created: Option<&str>) -> Result<bool> {
+    let editor = &s.editor;
     let mut words = editor.split_whitespace();
     let program = words.next().unwrap_or("vi");
-    let status = Process::new(program)
-        .args(words)
-        .arg(path)
-        .status()
-        .with_context(|| format!("cannot start the editor `{editor}` (set VISUAL or EDITOR)"))?;
-    if !status.success() {
-        bail!(
-            "the editor `{editor}` exited with {status}; {} is kept as it is",
-            path.display()
-        );
+    let status = Process::new(program).args(words).arg(path).status();
+    let unchanged = || created.is_some_and(|t| fs::read_to_string(path).is_ok_and(|now| now == t));
+    let failed = match &status {
+        Err(e) => Some(format!(
+            "cannot start the editor `{editor}` ({e}); set VISUAL or EDITOR"
+        )),
+        Ok(st) if !st.success() => Some(format!("the editor `{editor}` exited with {st}")),
+        Ok(_) => None,
+    };
+    if created.is_some() && unchanged() {
+        fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
+        let removed = format!("removed {}, which pyguide had just created", path.display());
+        if let Some(why) = failed {
+            bail!("{why}; {removed}");
+        }
+        warn(&format!("the file was left unchanged; {removed}"));
+        return Ok(false);
     }
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    match Entry::parse(kb::Origin::User(path.to_path_buf()), &text) {
+    if let Some(why) = failed {
+        bail!("{why}; {} is kept as it is", path.display());
+    }
+    let text = walk::read_text(path).map_err(|p| anyhow::anyhow!("{p}"))?;
+    match Entry::parse(Origin::User(path.to_path_buf()), &text) {
         Ok(entry) => {
-            let problems = exec::block_problems(std::slice::from_ref(&entry));
+            let problems = examples::examples(&entry).1;
             for p in &problems {
-                let _ = writeln!(io::stdout(), "{}", render::sanitize(&p.to_string()));
+                let _ = writeln!(io::stdout(), "{}", term::sanitize(&p.to_string()));
             }
             if problems.is_empty() {
                 warn(&format!(
                     "`{}` is valid and indexed on the next search",
-                    entry.id
+                    entry.id()
                 ));
             }
             Ok(problems.is_empty())
         }
         Err(problem) => {
-            let _ = writeln!(io::stdout(), "{}", render::sanitize(&problem.to_string()));
+            let _ = writeln!(io::stdout(), "{}", term::sanitize(&problem.to_string()));
             warn("the entry is saved as you left it; fix it and it will be indexed");
             Ok(false)
         }

@@ -1,19 +1,74 @@
-//! The built-in guide, embedded in the binary by `build.rs`: the entry files of `kb/`, their
-//! fingerprint, and a search index built from them at compile time, so that a first run has
-//! nothing to index and an installed pyguide needs no files beside it.
+//! The built-in guide, built into the binary by `build.rs`: the entry files of `kb/`, a search
+//! index made from them at compile time, the colour runs of their code, and a fingerprint of
+//! it all. An installed pyguide needs no files beside it, and a first run has nothing to index.
 
-/// An entry's front matter, read at compile time, so finding and showing a built-in entry
-/// needs no YAML parsing at run time.
-#[derive(Debug)]
-pub struct Meta {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub summary: &'static str,
-    pub category: &'static str,
-    pub aliases: &'static [&'static str],
-    pub related: &'static [&'static str],
-    /// Index into `FILES`.
-    pub file: usize,
-}
+use anyhow::Result;
+use guide::index::GuideIndex;
+use guide::runs::{self, Run, Theme};
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+
+/// The text of a built-in entry file, by its path under `kb/`.
+pub fn text(rel: &str) -> Option<&'static str> {
+    FILES
+        .binary_search_by(|(r, _)| (*r).cmp(rel))
+        .ok()
+        .map(|i| FILES[i].1)
+}
+
+/// The built-in index, read where it lies in the binary.
+pub fn index() -> Result<GuideIndex> {
+    GuideIndex::open_static(INDEX_FILES)
+}
+
+/// A writable copy of the built-in index, in memory: the start of a guide with user entries.
+pub fn index_copy() -> Result<GuideIndex> {
+    GuideIndex::copy_static(INDEX_FILES)
+}
+
+/// The colour runs `build.rs` computed for a built-in code block (by [`runs::key`]).
+pub fn runs(theme: Theme, key: u64) -> Option<Vec<Run>> {
+    let table = match theme {
+        Theme::Dark => RUNS_DARK,
+        Theme::Light => RUNS_LIGHT,
+    };
+    runs::lookup(table, key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guide::entry::{Entry, Origin};
+    use guide::markdown::{self, Block};
+
+    #[test]
+    fn files_are_sorted_and_every_entry_parses() {
+        assert!(FILES.windows(2).all(|w| w[0].0 < w[1].0));
+        for (rel, body) in FILES {
+            assert_eq!(text(rel), Some(*body));
+            Entry::parse(Origin::Builtin(rel.to_string()), body).unwrap();
+        }
+        assert_eq!(index().unwrap().entry_count() as usize, FILES.len());
+    }
+
+    #[test]
+    fn the_colours_of_the_guide_are_precomputed_exactly() {
+        let h = runs::Highlighter::new(Theme::Dark);
+        let (_, text) = FILES
+            .iter()
+            .find(|(r, _)| r.ends_with("decorators.md"))
+            .unwrap();
+        let mut blocks = 0;
+        for block in markdown::blocks(markdown::body_of(text)) {
+            if let Block::Code(c) = block {
+                assert_eq!(
+                    runs(Theme::Dark, runs::key(c.lang, &c.text)),
+                    h.runs(c.lang, &c.text)
+                );
+                assert!(runs(Theme::Light, runs::key(c.lang, &c.text)).is_some());
+                blocks += 1;
+            }
+        }
+        assert!(blocks >= 3);
+    }
+}

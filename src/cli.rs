@@ -1,10 +1,11 @@
-//! The command line, as clap derive types. The `///` lines are the help text; no I/O here.
+//! The command line, as clap derive types. The `///` lines are the help text. No I/O and
+//! nothing from the rest of the crate: `settings.rs` turns these into settled values, and
+//! `main.rs` attaches the shell completers.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use clap_complete::engine::ArgValueCompleter;
 
 /// Global options that take a value, so the value is not mistaken for a topic.
 const VALUE_OPTIONS: [&str; 3] = ["--color", "--kb", "--theme"];
@@ -47,32 +48,34 @@ pub fn with_default_subcommand(args: Vec<OsString>) -> Vec<OsString> {
 const EXAMPLES: &str = "\
 Examples:
   pyguide search lazy queryset        rank entries for some words
+  pyguide search \"TypeError: unhashable type: 'list'\"   paste an error line
   pyguide show decorators             read one entry
   pyguide decorators                  the same: a bare topic means `show`
-  pyguide show lazy queryset          show the best match for the words
+  pyguide show --short staticmethod   the short answer, and where the rest is
+  pyguide show descriptors#property-classmethod-staticmethod   one section
   pyguide list --category django      the table of contents
   pyguide search --json post_save     results for scripts
   pyguide check ~/notes/kb            validate your own entries
-  pyguide check --exec                run every example of the guide
   pyguide new my-notes                write an entry of your own
-  pyguide search --ids async | fzf --preview 'pyguide show {}'
+  pyguide search --ids async | fzf --preview 'pyguide --color always show {}'
 
 Shell completion (topics too): source <(COMPLETE=bash pyguide)   (or zsh, fish)
 
 Your own entries: Markdown files with YAML front matter in `pyguide paths`'s KB folder,
-in PYGUIDE_KB_PATH (colon-separated) or in --kb DIR. See the README for the format.";
+in PYGUIDE_KB_PATH (colon-separated) or in --kb DIR. `pyguide man` has the format.";
 
-/// A fast, offline guide to how Python really works: syntax, frameworks and packages,
-/// explained at code level.
+/// A fast, offline guide to how Python really works: syntax, the standard library,
+/// frameworks and packages, explained at code level.
 #[derive(Debug, Parser)]
-#[command(name = "pyguide", version, after_help = EXAMPLES, arg_required_else_help = true)]
+#[command(name = "pyguide", version, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 
-    /// When to use colour: auto (only when writing to a terminal and NO_COLOR is unset or empty).
-    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    /// When to use colour: auto (only when writing to a terminal, NO_COLOR is unset or empty,
+    /// and TERM is not dumb), always, never.
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
 
     /// Also read entries from this folder (repeatable; first wins on duplicate ids).
     #[arg(long = "kb", global = true, value_name = "DIR")]
@@ -83,19 +86,12 @@ pub struct Cli {
     pub no_pager: bool,
 
     /// Colours for rendered entries: dark or light terminal background.
-    #[arg(long, value_enum, global = true, value_name = "THEME")]
-    pub theme: Option<Theme>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Theme {
-    Dark,
-    Light,
+    #[arg(long, global = true, value_name = "THEME", value_parser = ["dark", "light"])]
+    pub theme: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub enum ColorWhen {
     Auto,
     Always,
     Never,
@@ -103,21 +99,22 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Rank the guide's entries for some words.
+    /// Rank the guide's entries for some words, a question or a pasted error line.
     #[command(
-        after_help = "Examples:\n  pyguide search lazy queryset\n  pyguide search --category fastapi Depends\n  pyguide search --json --limit 3 \"__enter__\"\n\nExit status: 0 when something matched, 1 when nothing did."
+        after_help = "Examples:\n  pyguide search lazy queryset\n  pyguide search why does my default list argument keep growing\n  pyguide search \"RuntimeError: dictionary changed size during iteration\"\n  pyguide search --category fastapi Depends\n  pyguide search --json --limit 3 \"__enter__\"\n\nExit status: 0 when an entry answers, 1 when none does (the closest are still listed)."
     )]
     Search {
-        /// Words, identifiers or a question; no query syntax to get wrong.
+        /// Words, identifiers, a question or an error line; no query syntax to get wrong.
         #[arg(required = true, value_name = "QUERY")]
         query: Vec<String>,
         /// Show at most this many results [default: 10, or `limit` in the config file].
-        #[arg(short = 'n', long, value_name = "N")]
-        limit: Option<usize>,
-        /// Only entries of this category (syntax, fastapi, django, packages, or your own).
-        #[arg(short, long, value_name = "C", add = ArgValueCompleter::new(crate::complete::categories))]
+        #[arg(short = 'n', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1000))]
+        limit: Option<u64>,
+        /// Only entries of this category (syntax, stdlib, fastapi, django, packages, or yours).
+        #[arg(short, long, value_name = "C")]
         category: Option<String>,
-        /// Print a JSON array: id, title, summary, category, score, snippet, highlights.
+        /// Print a JSON array: rank, id, title, summary, category, score, confident, section,
+        /// path, snippet, highlights.
         #[arg(long, conflicts_with = "ids")]
         json: bool,
         /// Print only the ids, one a line (for fzf and scripts).
@@ -126,26 +123,38 @@ pub enum Command {
     },
     /// Show one entry, by id, alias, loose name, or the best match for the words.
     #[command(
-        after_help = "Examples:\n  pyguide show decorators\n  pyguide show \"Context Managers\"\n  pyguide show lazy queryset"
+        after_help = "TOPIC#ANCHOR shows one section (anchors: `pyguide show --toc TOPIC`).\n\nExamples:\n  pyguide show decorators\n  pyguide show --short staticmethod\n  pyguide show \"Context Managers\"\n  pyguide show descriptors#property-classmethod-staticmethod\n  pyguide show --section on_commit django-transactions\n\nExit status: 0 when shown, 1 when no entry answers the topic."
     )]
     Show {
-        #[arg(required = true, value_name = "TOPIC", add = ArgValueCompleter::new(crate::complete::topics))]
+        #[arg(required = true, value_name = "TOPIC")]
         topic: Vec<String>,
+        /// Only the short answer, and a pointer to the full entry and its sections.
+        #[arg(short, long, conflicts_with_all = ["full", "toc"])]
+        short: bool,
+        /// The whole entry, even when `short = true` is set in the config file.
+        #[arg(long)]
+        full: bool,
+        /// List the entry's sections and their anchors.
+        #[arg(long, conflicts_with = "section")]
+        toc: bool,
+        /// Only the section whose heading matches these words best.
+        #[arg(long, value_name = "WORDS")]
+        section: Option<String>,
     },
     /// The table of contents, by category.
     List {
         /// Only this category.
-        #[arg(short, long, value_name = "C", add = ArgValueCompleter::new(crate::complete::categories))]
+        #[arg(short, long, value_name = "C")]
         category: Option<String>,
-        /// Print a JSON array of id, title, summary, category.
+        /// Print a JSON array of id, title, summary, category, path.
         #[arg(long)]
         json: bool,
     },
-    /// Rebuild the search index now (it is also rebuilt by itself when entries change).
+    /// Rebuild the search index now (it is also kept up to date by itself).
     Index,
     /// Validate entry files and list every problem as path:line.
     #[command(
-        after_help = "Without DIR, checks the built-in guide and your KB folders; --exec then runs the built-in guide's examples only (name a folder to run yours).\n\nExamples:\n  pyguide check ~/notes/kb\n  pyguide check --exec --python .venv/bin/python ~/notes/kb\n  pyguide check --exec --all-pythons ~/notes/kb\n  pyguide check --strict --exec --python py310/bin/python --python py313/bin/python kb/\n\nExit status: 0 when all is well, 1 when problems were found."
+        after_help = "Without DIR, checks the built-in guide and your KB folders; --exec then runs only the built-in guide's examples (name a folder to run your own code).\n\nExamples:\n  pyguide check ~/notes/kb\n  pyguide check --exec --python .venv/bin/python ~/notes/kb\n  pyguide check --exec --all-pythons ~/notes/kb\n  pyguide check --strict --exec --python py310/bin/python --python py313/bin/python kb/\n\nExit status: 0 when all is well, 1 when problems were found."
     )]
     Check {
         /// Folders or files to check.
@@ -176,7 +185,7 @@ pub enum Command {
     Paths,
     /// Write a new entry of your own: creates it in your KB folder and opens your editor.
     #[command(
-        after_help = "The editor is $VISUAL, then $EDITOR, else vi. When it closes, the entry is checked.\n\nExamples:\n  pyguide new my-notes\n  pyguide new --category django orm-tricks"
+        after_help = "The editor is $VISUAL, then $EDITOR, else vi. When it closes, the entry is checked; an entry left as the skeleton (or an editor that failed) is removed again.\n\nExamples:\n  pyguide new my-notes\n  pyguide new --category django orm-tricks"
     )]
     New {
         /// The id: lowercase letters, digits and hyphens.
@@ -187,18 +196,29 @@ pub enum Command {
         category: String,
     },
     /// Edit an entry: yours in place; a built-in one as your own copy, which then replaces it.
+    #[command(
+        after_help = "A copy of a built-in entry left unchanged is removed again, so it never hides a newer built-in version. To drop an override, delete your copy (`pyguide show ID` names its file)."
+    )]
     Edit {
-        #[arg(value_name = "TOPIC", add = ArgValueCompleter::new(crate::complete::topics))]
+        #[arg(required = true, value_name = "TOPIC")]
         topic: Vec<String>,
     },
-    /// Show a random entry: a tip of the day.
+    /// A random entry's short answer: a tip of the day.
     Random {
         /// Only from this category.
-        #[arg(short, long, value_name = "C", add = ArgValueCompleter::new(crate::complete::categories))]
+        #[arg(short, long, value_name = "C")]
         category: Option<String>,
+        /// The whole entry, not only its short answer.
+        #[arg(long)]
+        full: bool,
     },
-    /// Print the manual page (roff): `pyguide man | man -l -`.
-    Man,
+    /// The manual page (roff): shown by man in a terminal; `pyguide man search` for a
+    /// subcommand's.
+    Man {
+        /// A subcommand: search, show, list, ...
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
 }
 
 #[cfg(test)]
@@ -218,7 +238,7 @@ mod tests {
     #[test]
     fn a_bare_topic_means_show_and_subcommands_win_after_global_options() {
         let shown = |cli: Cli| match cli.command {
-            Command::Show { topic } => topic,
+            Some(Command::Show { topic, .. }) => topic,
             other => panic!("{other:?}"),
         };
         assert_eq!(shown(parse(&["pyguide", "decorators"])), ["decorators"]);
@@ -232,15 +252,22 @@ mod tests {
         );
         assert!(matches!(
             parse(&["pyguide", "list"]).command,
-            Command::List { .. }
+            Some(Command::List { .. })
         ));
         assert!(matches!(
             parse(&["pyguide", "--color", "always", "--no-pager", "list"]).command,
-            Command::List { .. }
+            Some(Command::List { .. })
         ));
         assert!(matches!(
             parse(&["pyguide", "--color=never", "show", "x"]).command,
-            Command::Show { .. }
+            Some(Command::Show { .. })
         ));
+        assert!(parse(&["pyguide"]).command.is_none());
+    }
+
+    #[test]
+    fn a_limit_of_zero_is_refused_like_in_the_config_file() {
+        let args = ["pyguide", "search", "--limit", "0", "x"].map(OsString::from);
+        assert!(Cli::try_parse_from(args).is_err());
     }
 }

@@ -1,79 +1,93 @@
-//! Shell completion candidates for topics and categories. The shell asks the real binary
-//! (clap_complete's dynamic completion, enabled with `source <(COMPLETE=bash pyguide)`), so
-//! the user's own entries complete too, and shells that show descriptions show titles.
+//! Shell completion candidates: topics (by id, alias or a word of the title; `ID#` then the
+//! entry's section anchors) and categories. The shell asks the real binary (clap_complete's
+//! dynamic completion: `source <(COMPLETE=bash pyguide)`), so the user's own entries
+//! complete too, and shells that show descriptions show titles. The guide is opened the way
+//! every command opens it (`library.rs`); the KB folders are those of the environment and
+//! the config file (the command line being completed is not parsed). Completion never fails
+//! or prints: on any error there are just fewer candidates.
 
-use std::collections::BTreeMap;
 use std::ffi::OsStr;
 
 use clap_complete::engine::CompletionCandidate;
+use guide::markdown;
 
-use crate::builtin;
 use crate::config::Config;
-use crate::index::{self, Guide, Stored};
+use crate::library::{self, Library, Sources};
 use crate::paths::{self, Paths};
+use crate::term::one_line;
 
-/// Every entry as (id, title, category): the built-in ones, or the whole index when the user
-/// has KB folders. Completion must never fail or print, so errors give the built-in list.
-fn entries() -> Vec<(String, String, String)> {
-    let builtin = || {
-        builtin::META
-            .iter()
-            .map(|m| {
-                (
-                    m.id.to_string(),
-                    m.title.to_string(),
-                    m.category.to_string(),
-                )
-            })
-            .collect()
-    };
-    // The KB folders the commands would read: PYGUIDE_KB_PATH, the config file's, the default.
-    // (The command line being completed is not parsed: its --kb is not seen.)
+fn library() -> Option<Library> {
     let config = paths::config_file()
         .and_then(|f| Config::load(&f))
         .unwrap_or_default();
-    let Ok(paths) = Paths::resolve(&[], &config.kb) else {
-        return builtin();
-    };
-    let roots = paths.existing_kb_dirs();
-    if roots.is_empty() {
-        return builtin();
-    }
-    let fingerprint = index::fingerprint(builtin::FINGERPRINT);
-    match Guide::open(&paths.cache_dir, &fingerprint, &roots).and_then(|o| o.guide.all()) {
-        Ok(all) => all
-            .into_iter()
-            .map(
-                |Stored {
-                     id,
-                     title,
-                     category,
-                     ..
-                 }| (id, title, category),
-            )
-            .collect(),
-        Err(_) => builtin(),
-    }
+    let paths = Paths::resolve(&[], &config.kb).ok()?;
+    Library::open(Sources {
+        roots: paths.existing_kb_dirs(),
+        cache_dir: paths.cache_dir.clone(),
+        rescan: None,
+    })
+    .ok()
 }
 
-/// Entry ids starting with what was typed, with their titles.
+/// Topics that what was typed starts: ids first, then entries with an alias or a title word
+/// that starts so; after `ID#`, that entry's sections.
 pub fn topics(current: &OsStr) -> Vec<CompletionCandidate> {
-    let typed = current.to_string_lossy();
-    entries()
-        .into_iter()
-        .filter(|(id, _, _)| id.starts_with(typed.as_ref()))
-        .map(|(id, title, _)| CompletionCandidate::new(id).help(Some(title.into())))
-        .collect()
+    let typed = current.to_string_lossy().to_lowercase();
+    let Some(lib) = library() else {
+        return Vec::new();
+    };
+    if let Some((id, prefix)) = typed.split_once('#') {
+        let Ok(Some(found)) = lib.find(id) else {
+            return Vec::new();
+        };
+        let Ok(entry) = library::read_entry(&found.origin) else {
+            return Vec::new();
+        };
+        return markdown::sections(&entry.body)
+            .into_iter()
+            .filter(|s| s.anchor.starts_with(prefix))
+            .map(|s| {
+                CompletionCandidate::new(format!("{}#{}", found.id, s.anchor))
+                    .help(Some(one_line(&s.title).into()))
+            })
+            .collect();
+    }
+    let Ok(all) = lib.all() else {
+        return Vec::new();
+    };
+    let mut by_id = Vec::new();
+    let mut by_words = Vec::new();
+    for found in all {
+        let Some(meta) = found.meta else { continue };
+        let candidate =
+            || CompletionCandidate::new(meta.id.clone()).help(Some(one_line(&meta.title).into()));
+        if meta.id.starts_with(&typed) {
+            by_id.push(candidate());
+        } else if !typed.is_empty()
+            && (meta
+                .aliases
+                .iter()
+                .any(|a| a.to_lowercase().starts_with(&typed))
+                || meta
+                    .title
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w.to_lowercase().starts_with(&typed)))
+        {
+            by_words.push(candidate());
+        }
+    }
+    by_id.extend(by_words);
+    by_id
 }
 
 /// Categories starting with what was typed, with how many entries each has.
 pub fn categories(current: &OsStr) -> Vec<CompletionCandidate> {
     let typed = current.to_string_lossy();
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, _, category) in entries() {
-        *counts.entry(category).or_default() += 1;
-    }
-    counts
+    let Some(lib) = library() else {
+        return Vec::new();
+    };
+    lib.categories()
+        .unwrap_or_default()
         .into_iter()
         .filter(|(c, _)| c.starts_with(typed.as_ref()))
         .map(|(c, n)| CompletionCandidate::new(c).help(Some(format!("{n} entries").into())))

@@ -1,21 +1,28 @@
-//! The config file (`<config dir>/config.toml`): settled into plain values before any work.
-//! Unknown keys and bad values are errors that name the file and line, like entry problems.
+//! The config file (`<config dir>/config.toml`), read into plain values before any work.
+//! Unknown keys and bad values are errors that name the file and line and say what to write.
 //!
 //! ```toml
 //! theme = "dark"          # or "light": the colours of rendered entries
 //! pager = "less -R"       # used before PAGER (PYGUIDE_PAGER still wins)
 //! kb = ["~/notes/kb"]     # more KB folders, after --kb and PYGUIDE_KB_PATH
 //! limit = 10              # search results shown by default
+//! short = true            # `show` prints the short answer unless --full
 //! ```
+//!
+//! The file is read without blocking and only if it is a regular file of at most 1 MB: a
+//! named pipe or a folder in its place is an error at once, never a hang.
 
 use std::fs;
-use std::io;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
+use guide::runs::Theme;
 use serde::Deserialize;
 
-use crate::cli::Theme;
+/// The largest config file read.
+const MAX_BYTES: u64 = 1 << 20;
 
 /// The settings as written; any other key is an error.
 #[derive(Debug, Default, Deserialize)]
@@ -26,6 +33,7 @@ struct RawConfig {
     #[serde(default)]
     kb: Vec<String>,
     limit: Option<usize>,
+    short: Option<bool>,
 }
 
 /// The settings, checked.
@@ -35,40 +43,57 @@ pub struct Config {
     pub pager: Option<String>,
     pub kb: Vec<PathBuf>,
     pub limit: Option<usize>,
+    pub short: Option<bool>,
 }
+
+/// What each key holds, for messages: said the way it is written.
+const KEYS: [(&str, &str); 5] = [
+    (
+        "theme",
+        "theme is \"dark\" or \"light\", like theme = \"light\"",
+    ),
+    (
+        "pager",
+        "pager is a command in quotes, like pager = \"less -R\"",
+    ),
+    ("kb", "kb is a list of folders, like kb = [\"~/notes\"]"),
+    (
+        "limit",
+        "limit is a whole number of results, at least 1, like limit = 5",
+    ),
+    ("short", "short is true or false, like short = true"),
+];
 
 impl Config {
     /// Reads the config file; a missing file is the default config.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = match fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(e) => return Err(anyhow!("{}: cannot read: {e}", path.display())),
+        let text = match read(path) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Ok(Config::default()),
+            Err(e) => return Err(anyhow!("{}: {e}", path.display())),
         };
         Config::parse(path, &text)
     }
 
     fn parse(path: &Path, text: &str) -> Result<Config> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |span| {
-                text[..span.start.min(text.len())].lines().count().max(1)
-            });
-            let line = if e.span().is_some_and(|s| text[..s.start].ends_with('\n')) {
-                line + 1
-            } else {
-                line
+            let at = e.span().map_or(0, |s| s.start.min(text.len()));
+            let line = text[..at].matches('\n').count() + 1;
+            let key = text
+                .lines()
+                .nth(line - 1)
+                .and_then(|l| l.split('=').next())
+                .map(str::trim)
+                .unwrap_or("");
+            let message = match KEYS.iter().find(|(k, _)| *k == key) {
+                Some((_, what)) if !e.message().starts_with("unknown field") => what.to_string(),
+                _ => e.message().trim().to_string(),
             };
-            anyhow!("{}:{line}: {}", path.display(), e.message())
+            anyhow!("{}:{line}: {message}", path.display())
         })?;
         if raw.limit == Some(0) {
             let line = line_of(text, "limit");
-            return Err(anyhow!(
-                "{}:{line}: `limit` must be at least 1",
-                path.display()
-            ));
-        }
-        if raw.pager.as_deref().is_some_and(|p| p.trim().is_empty()) {
-            // An empty pager means "no pager", which is allowed.
+            return Err(anyhow!("{}:{line}: {}", path.display(), KEYS[3].1));
         }
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let kb = raw
@@ -84,8 +109,37 @@ impl Config {
             pager: raw.pager,
             kb,
             limit: raw.limit,
+            short: raw.short,
         })
     }
+}
+
+/// The file's text; `None` when there is no file.
+fn read(path: &Path) -> std::io::Result<Option<String>> {
+    let file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a folder, a pipe or a device): the config is a TOML file",
+        ));
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(std::io::Error::other(format!(
+            "the file is {} bytes; a config file is at most 1 MB",
+            meta.len()
+        )));
+    }
+    let mut text = String::new();
+    file.take(MAX_BYTES).read_to_string(&mut text)?;
+    Ok(Some(text))
 }
 
 /// The line where `key` is set (1 if it cannot be found).
@@ -109,8 +163,10 @@ mod tests {
 
     #[test]
     fn reads_every_setting() {
-        let c = parse("theme = \"light\"\npager = \"less -R\"\nkb = [\"/notes\"]\nlimit = 5\n")
-            .unwrap();
+        let c = parse(
+            "theme = \"light\"\npager = \"less -R\"\nkb = [\"/notes\"]\nlimit = 5\nshort = true\n",
+        )
+        .unwrap();
         assert_eq!(
             c,
             Config {
@@ -118,13 +174,14 @@ mod tests {
                 pager: Some("less -R".into()),
                 kb: vec![PathBuf::from("/notes")],
                 limit: Some(5),
+                short: Some(true),
             }
         );
         assert_eq!(parse("").unwrap(), Config::default());
     }
 
     #[test]
-    fn unknown_keys_and_bad_values_name_the_file_and_line() {
+    fn errors_name_the_file_and_line_and_say_what_to_write() {
         let e = parse("theme = \"dark\"\ncolour = \"red\"\n")
             .unwrap_err()
             .to_string();
@@ -132,22 +189,41 @@ mod tests {
             e.starts_with("/c/config.toml:2: unknown field `colour`"),
             "{e}"
         );
-        let e = parse("\n\ntheme = \"blue\"\n").unwrap_err().to_string();
-        assert!(
-            e.starts_with("/c/config.toml:3: unknown variant `blue`"),
-            "{e}"
-        );
-        let e = parse("limit = \"ten\"\n").unwrap_err().to_string();
-        assert!(e.starts_with("/c/config.toml:1: invalid type"), "{e}");
-        let e = parse("limit = 0\n").unwrap_err().to_string();
-        assert_eq!(e, "/c/config.toml:1: `limit` must be at least 1");
-        let e = parse("theme = \n").unwrap_err().to_string();
-        assert!(e.starts_with("/c/config.toml:1:"), "{e}");
+        for (text, line, want) in [
+            (
+                "\n\ntheme = \"blue\"\n",
+                3,
+                "theme is \"dark\" or \"light\"",
+            ),
+            ("limit = \"5\"\n", 1, "like limit = 5"),
+            ("kb = \"~/notes\"\n", 1, "kb = [\"~/notes\"]"),
+            ("limit = 0\n", 1, "at least 1"),
+            ("short = \"yes\"\n", 1, "short = true"),
+        ] {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("/c/config.toml:{line}: ")), "{e}");
+            assert!(e.contains(want), "{e}");
+            assert!(!e.contains("usize") && !e.contains("sequence"), "{e}");
+        }
     }
 
     #[test]
-    fn a_missing_file_is_the_default() {
+    fn a_missing_file_is_the_default_and_a_folder_or_pipe_an_error_at_once() {
         let c = Config::load(Path::new("/definitely/not/here/config.toml")).unwrap();
         assert_eq!(c, Config::default());
+        let dir = tempfile::tempdir().unwrap();
+        let e = Config::load(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        let fifo = dir.path().join("config.toml");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let e = Config::load(&fifo).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
     }
 }

@@ -15,7 +15,6 @@
 //! running examples and removes their folders before pyguide exits.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -28,7 +27,8 @@ use std::{fs, thread};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::kb::{Entry, Problem};
+use guide::entry::{Entry, Problem};
+use guide::examples::{self, Example, Lang, parse_version};
 
 const HARNESS: &str = include_str!("doctest_harness.py");
 
@@ -39,393 +39,8 @@ pub const OUTPUT_CAP: usize = 1 << 20;
 /// process that left the group (a daemon) may hold the pipe open for ever.
 const READER_GRACE: Duration = Duration::from_millis(500);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Python,
-    Pycon,
-}
-
-/// A comparison in a version scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    Lt,
-    Le,
-    Eq,
-    Ne,
-    Ge,
-    Gt,
-}
-
-impl Op {
-    fn holds(self, ord: std::cmp::Ordering) -> bool {
-        use std::cmp::Ordering::*;
-        match self {
-            Op::Lt => ord == Less,
-            Op::Le => ord != Greater,
-            Op::Eq => ord == Equal,
-            Op::Ne => ord != Equal,
-            Op::Ge => ord != Less,
-            Op::Gt => ord == Greater,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Eq => "==",
-            Op::Ne => "!=",
-            Op::Ge => ">=",
-            Op::Gt => ">",
-        }
-    }
-}
-
-/// One condition of a block's scope: `python>=3.12`, `sqlalchemy<2.1`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Requirement {
-    /// `python`, or a distribution name as pip knows it (lowercase).
-    pub name: String,
-    pub op: Op,
-    pub version: Vec<u64>,
-}
-
-impl fmt::Display for Requirement {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v: Vec<String> = self.version.iter().map(u64::to_string).collect();
-        write!(f, "{}{}{}", self.name, self.op.as_str(), v.join("."))
-    }
-}
-
-impl Requirement {
-    /// `name<op>version`, or `None` if the word is not one.
-    pub fn parse(word: &str) -> Option<Requirement> {
-        let at = word.find(['<', '>', '=', '!'])?;
-        let (name, rest) = word.split_at(at);
-        let (op, version) = [
-            ("<=", Op::Le),
-            (">=", Op::Ge),
-            ("==", Op::Eq),
-            ("!=", Op::Ne),
-            ("<", Op::Lt),
-            (">", Op::Gt),
-        ]
-        .into_iter()
-        .find_map(|(s, op)| rest.strip_prefix(s).map(|v| (op, v)))?;
-        let name_ok = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        let version = parse_version(version)?;
-        name_ok.then(|| Requirement {
-            name: name.to_ascii_lowercase().replace('_', "-"),
-            op,
-            version,
-        })
-    }
-
-    /// Whether an interpreter satisfies it (a package it does not have satisfies nothing).
-    pub fn holds(&self, python: &Interpreter) -> bool {
-        let have = if self.name == "python" {
-            Some(&python.version)
-        } else {
-            python.packages.get(&self.name).and_then(Option::as_ref)
-        };
-        have.is_some_and(|v| self.op.holds(compare(v, &self.version)))
-    }
-}
-
-/// `3.12.1` -> [3, 12, 1]; the release part of a PEP 440 version (`2.1.0rc1` -> [2, 1, 0]).
-fn parse_version(s: &str) -> Option<Vec<u64>> {
-    let mut out = Vec::new();
-    for part in s.split('.') {
-        let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
-        if digits.is_empty() {
-            break;
-        }
-        out.push(digits.parse().ok()?);
-        if digits.len() < part.len() {
-            break;
-        }
-    }
-    (!out.is_empty() && out.len() <= 4).then_some(out)
-}
-
-/// Compares versions, padding the shorter one with zeros (3.12 == 3.12.0).
-fn compare(a: &[u64], b: &[u64]) -> std::cmp::Ordering {
-    let len = a.len().max(b.len());
-    let at = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(0);
-    (0..len)
-        .map(|i| at(a, i).cmp(&at(b, i)))
-        .find(|o| o.is_ne())
-        .unwrap_or(std::cmp::Ordering::Equal)
-}
-
-/// One fenced example of an entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Example {
-    pub lang: Lang,
-    pub code: String,
-    /// File line of the fence that opens the block.
-    pub fence_line: usize,
-    /// The versions it is meant for (all must hold); empty: every interpreter.
-    pub scope: Vec<Requirement>,
-    /// `Some(reason)` for a block marked `skip: reason`.
-    pub skip: Option<String>,
-}
-
-/// The python and pycon examples of an entry's body, with their file lines; a malformed
-/// marker or scope, or an unclosed fence, is a problem.
-pub fn examples(entry: &Entry) -> (Vec<Example>, Vec<Problem>) {
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    let lines: Vec<&str> = entry.body.lines().collect();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i].trim_start();
-        let fence_len = line.chars().take_while(|&c| c == '`' || c == '~').count();
-        if fence_len < 3 {
-            i += 1;
-            continue;
-        }
-        let fence = &line[..fence_len];
-        let info = line[fence_len..].trim();
-        let fence_line = entry.body_line + i;
-        let close = (i + 1..lines.len()).find(|&k| lines[k].trim_start().starts_with(fence));
-        let Some(close) = close else {
-            problems.push(problem(
-                entry,
-                fence_line,
-                "this code block is never closed",
-            ));
-            break;
-        };
-        let code: String = lines[i + 1..close]
-            .iter()
-            .map(|l| format!("{l}\n"))
-            .collect();
-        i = close + 1;
-        let (lang_word, rest) = info.split_once(char::is_whitespace).unwrap_or((info, ""));
-        let lang = match lang_word {
-            "python" | "py" | "python3" => Lang::Python,
-            "pycon" => Lang::Pycon,
-            _ => continue,
-        };
-        match parse_marks(rest) {
-            Ok((scope, skip)) => out.push(Example {
-                lang,
-                code,
-                fence_line,
-                scope,
-                skip,
-            }),
-            Err(message) => problems.push(problem(
-                entry,
-                fence_line,
-                format!("{message}: write `{lang_word} python>=3.12`, `{lang_word} skip: <why it cannot run>`, or nothing after the language"),
-            )),
-        }
-    }
-    if let Some(second) = out.iter().filter(|e| e.skip.is_some()).nth(1) {
-        problems.push(problem(
-            entry,
-            second.fence_line,
-            "a second skipped example: an entry may skip at most one (make this one runnable)",
-        ));
-    }
-    (out, problems)
-}
-
-/// The words after the language: version requirements, then an optional `skip: reason`.
-#[allow(clippy::type_complexity)]
-fn parse_marks(rest: &str) -> Result<(Vec<Requirement>, Option<String>), String> {
-    let mut scope = Vec::new();
-    let mut rest = rest.trim();
-    while !rest.is_empty() {
-        if let Some(reason) = rest.strip_prefix("skip:") {
-            let reason = reason.trim();
-            if reason.is_empty() {
-                return Err("`skip:` needs a reason".into());
-            }
-            return Ok((scope, Some(reason.to_string())));
-        }
-        let (word, after) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        match Requirement::parse(word) {
-            Some(req) => scope.push(req),
-            None => return Err(format!("unknown code block marker `{word}`")),
-        }
-        rest = after.trim_start();
-    }
-    Ok((scope, None))
-}
-
 fn problem(entry: &Entry, line: usize, message: impl Into<String>) -> Problem {
-    Problem {
-        origin: entry.origin.clone(),
-        line,
-        message: message.into(),
-    }
-}
-
-/// The built-in guide's standard, beyond what any entry must meet (`check --strict`): a
-/// short answer first (`## In short`: 3 to 8 lines of prose and one runnable example),
-/// 8 to 20 `questions`, a `verified` list, 600 to 1,500 words, at least three runnable
-/// examples, a Pitfalls section, related entries; and every example checks what it shows
-/// (a python block asserts or raises, a pycon block shows output).
-pub fn standard_problems(entry: &Entry) -> Vec<Problem> {
-    let mut out = Vec::new();
-    let mut say = |line: usize, message: String| out.push(problem(entry, line, message));
-    let n = entry.questions.len();
-    if !(8..=20).contains(&n) {
-        say(
-            entry.line_of("questions"),
-            format!(
-                "`questions` holds {n}; the guide's entries list 8 to 20, asked as a developer would ask them"
-            ),
-        );
-    }
-    if entry.verified.is_empty() {
-        say(
-            entry.line_of("verified"),
-            "no `verified` list: name the Python versions whose `check --exec` it passes, like verified: [\"3.12\", \"3.13\"]".into(),
-        );
-    }
-    if entry.related.is_empty() {
-        say(entry.line_of("related"), "no `related` entries".into());
-    }
-    let words = entry.body.split_whitespace().count();
-    if !(600..=1500).contains(&words) {
-        say(
-            entry.body_line,
-            format!("the body has {words} words; the guide's entries have 600 to 1,500"),
-        );
-    }
-    let (examples, _) = examples(entry);
-    let runnable = examples.iter().filter(|e| e.skip.is_none()).count();
-    if runnable < 3 {
-        say(
-            entry.body_line,
-            format!("{runnable} runnable examples; the guide's entries have at least 3"),
-        );
-    }
-    let headings: Vec<(usize, &str)> = entry
-        .body
-        .lines()
-        .enumerate()
-        .filter_map(|(i, l)| l.strip_prefix("## ").map(|h| (i, h.trim())))
-        .collect();
-    if !headings
-        .iter()
-        .any(|(_, h)| h.to_lowercase().contains("pitfall"))
-    {
-        say(entry.body_line, "no `## Pitfalls` section".into());
-    }
-    match headings.first() {
-        Some((i, h)) if h.eq_ignore_ascii_case("in short") => {
-            let start = entry.body_line + i;
-            let end = headings.get(1).map_or(usize::MAX, |(k, _)| entry.body_line + k);
-            let inside: Vec<&Example> = examples
-                .iter()
-                .filter(|e| (start..end).contains(&e.fence_line))
-                .collect();
-            if inside.len() != 1 || inside[0].skip.is_some() {
-                say(start, format!("`## In short` has {} examples; it has one minimal example that runs", inside.len()));
-            }
-            let section: String = entry
-                .body
-                .lines()
-                .skip(i + 1)
-                .take(end.saturating_sub(start + 1))
-                .collect::<Vec<_>>()
-                .join("\n");
-            let lines = prose_lines(&section, 80);
-            if !(3..=8).contains(&lines) {
-                say(start, format!("`## In short` has {lines} lines of prose at 80 columns; write 3 to 8"));
-            }
-        }
-        _ => say(
-            entry.body_line,
-            "the body does not open with `## In short`: 3 to 8 lines that answer the entry's question, and one minimal example".into(),
-        ),
-    }
-    for ex in examples.iter().filter(|e| e.skip.is_none()) {
-        match ex.lang {
-            Lang::Python
-                if !ex.code.lines().any(|l| {
-                    l.trim_start().starts_with("assert ") || l.trim_start().starts_with("raise ")
-                }) =>
-            {
-                say(
-                    ex.fence_line,
-                    "this python example checks nothing: assert what it shows".into(),
-                )
-            }
-            Lang::Pycon
-                if !ex.code.lines().any(|l| {
-                    let t = l.trim_start();
-                    !t.is_empty() && !t.starts_with(">>>") && !t.starts_with("...")
-                }) =>
-            {
-                say(
-                    ex.fence_line,
-                    "this pycon example shows no output, so doctest checks nothing".into(),
-                )
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// How many lines the prose of a Markdown section fills at `width` columns (code blocks,
-/// blank lines and headings left out).
-fn prose_lines(md: &str, width: usize) -> usize {
-    let mut lines = 0;
-    let mut in_code = false;
-    let mut paragraph = String::new();
-    let flush = |p: &mut String, lines: &mut usize| {
-        let mut col = 0;
-        let mut n = 0;
-        for word in p.split_whitespace() {
-            let w = word.chars().count();
-            if col == 0 || col + 1 + w > width {
-                n += 1;
-                col = w;
-            } else {
-                col += 1 + w;
-            }
-        }
-        *lines += n;
-        p.clear();
-    };
-    for line in md.lines() {
-        let t = line.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            in_code = !in_code;
-            flush(&mut paragraph, &mut lines);
-            continue;
-        }
-        if in_code {
-            continue;
-        }
-        if t.is_empty() || t.starts_with('#') {
-            flush(&mut paragraph, &mut lines);
-            continue;
-        }
-        if t.starts_with("- ") || t.starts_with("* ") {
-            flush(&mut paragraph, &mut lines);
-        }
-        paragraph.push(' ');
-        paragraph.push_str(t);
-    }
-    flush(&mut paragraph, &mut lines);
-    lines
-}
-
-/// Problems in the code blocks themselves (unclosed fence, unknown marker, a second skip),
-/// found without running anything.
-pub fn block_problems(entries: &[Entry]) -> Vec<Problem> {
-    entries.iter().flat_map(|e| examples(e).1).collect()
+    Problem::new(&entry.origin, line, message)
 }
 
 /// An interpreter of the matrix, as it says it is.
@@ -459,6 +74,13 @@ impl Interpreter {
     /// `CPython 3.12.1`.
     pub fn label(&self) -> String {
         format!("{} {}", self.implementation, self.version_string())
+    }
+
+    /// Whether an example's scope allows this interpreter.
+    pub fn meets(&self, ex: &Example) -> bool {
+        ex.scope
+            .iter()
+            .all(|r| r.holds(&self.version, &self.packages))
     }
 }
 
@@ -606,7 +228,7 @@ pub fn run_all(
     let mut packages = BTreeSet::new();
     for entry in entries {
         // Malformed blocks are `check`'s static problems (see `block_problems`), found anyway.
-        let (examples, _) = examples(entry);
+        let (examples, _) = examples::examples(entry);
         for ex in &examples {
             packages.extend(
                 ex.scope
@@ -639,7 +261,7 @@ pub fn run_all(
                 continue;
             }
             let on: Vec<usize> = (0..interpreters.len())
-                .filter(|&k| ex.scope.iter().all(|r| r.holds(&interpreters[k])))
+                .filter(|&k| interpreters[k].meets(ex))
                 .collect();
             if on.is_empty() {
                 let scope: Vec<String> = ex.scope.iter().map(|r| r.to_string()).collect();
@@ -678,7 +300,7 @@ pub fn run_all(
                     };
                     let found = run_one(entry, &ex, &interpreters[k], timeout, &flag);
                     if let Ok(mut r) = results.lock() {
-                        r.push((n, k, entry.id.clone(), found));
+                        r.push((n, k, entry.id().to_string(), found));
                     }
                 }
             });
@@ -716,16 +338,16 @@ fn verified_problems(
 ) -> Vec<Problem> {
     let mut out = Vec::new();
     for (entry, examples) in per_entry {
-        for claimed in &entry.verified {
+        for claimed in &entry.meta.verified {
             let ran: Vec<usize> = (0..interpreters.len())
                 .filter(|&k| &interpreters[k].minor() == claimed)
                 .filter(|&k| {
-                    examples.iter().any(|ex| {
-                        ex.skip.is_none() && ex.scope.iter().all(|r| r.holds(&interpreters[k]))
-                    })
+                    examples
+                        .iter()
+                        .any(|ex| ex.skip.is_none() && interpreters[k].meets(ex))
                 })
                 .collect();
-            let failed_here = failed.get(&entry.id);
+            let failed_here = failed.get(entry.id());
             let message = if ran.is_empty() {
                 strict.then(|| {
                     format!("`verified` claims Python {claimed}, but no Python {claimed} ran its examples here (give one with --python)")
@@ -986,93 +608,6 @@ fn indent_more(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kb::Origin;
-
-    fn entry(body: &str) -> Entry {
-        let text = format!("---\nid: x\ntitle: t\nsummary: s\ncategory: c\n---\n{body}");
-        Entry::parse(Origin::Builtin("c/x.md"), &text).unwrap()
-    }
-
-    #[test]
-    fn finds_python_and_pycon_blocks_with_their_lines() {
-        let e =
-            entry("intro\n```python\nprint(1)\n```\n\n```pycon\n>>> 1\n1\n```\n```bash\nls\n```\n");
-        let (ex, problems) = examples(&e);
-        assert!(problems.is_empty());
-        assert_eq!(ex.len(), 2);
-        assert_eq!(
-            (ex[0].lang, ex[0].fence_line, ex[0].code.as_str()),
-            (Lang::Python, 8, "print(1)\n")
-        );
-        assert_eq!((ex[1].lang, ex[1].fence_line), (Lang::Pycon, 12));
-    }
-
-    #[test]
-    fn skip_needs_a_reason_and_unknown_markers_are_problems() {
-        let e = entry(
-            "```python skip: needs a server\nx\n```\n```python nope\nx\n```\n```python skip:\nx\n```\n",
-        );
-        let (ex, problems) = examples(&e);
-        assert_eq!(ex.len(), 1);
-        assert_eq!(ex[0].skip.as_deref(), Some("needs a server"));
-        assert_eq!(problems.len(), 2);
-        assert!(
-            problems[0]
-                .message
-                .contains("unknown code block marker `nope`")
-        );
-    }
-
-    #[test]
-    fn scopes_are_read_from_the_info_string() {
-        let e = entry(
-            "```pycon python>=3.12\n>>> 1\n1\n```\n```python python<3.12 sqlalchemy>=2.1 skip: no db\nx\n```\n```python python=>3\nx\n```\n",
-        );
-        let (ex, problems) = examples(&e);
-        assert_eq!(ex.len(), 2);
-        assert_eq!(ex[0].scope[0].to_string(), "python>=3.12");
-        assert_eq!(
-            ex[1]
-                .scope
-                .iter()
-                .map(|r| r.to_string())
-                .collect::<Vec<_>>(),
-            ["python<3.12", "sqlalchemy>=2.1"]
-        );
-        assert_eq!(ex[1].skip.as_deref(), Some("no db"));
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].message.contains("`python=>3`"));
-    }
-
-    #[test]
-    fn requirements_compare_versions_numerically() {
-        let python = Interpreter {
-            path: "python3".into(),
-            implementation: "CPython".into(),
-            version: vec![3, 12, 1],
-            packages: [("sqlalchemy".to_string(), Some(vec![2, 0, 58]))].into(),
-        };
-        let holds = |s: &str| Requirement::parse(s).unwrap().holds(&python);
-        assert!(holds("python>=3.12"));
-        assert!(holds("python<3.13"));
-        assert!(!holds("python<3.12"));
-        assert!(holds("python==3.12.1"));
-        assert!(holds("python!=3.11"));
-        assert!(holds("python>3.9"), "3.12 is newer than 3.9, not older");
-        assert!(holds("SQLAlchemy<2.1"));
-        assert!(!holds("sqlalchemy>=2.1"));
-        assert!(!holds("pandas>=1"), "a package it lacks meets nothing");
-        assert_eq!(parse_version("2.1.0rc1"), Some(vec![2, 1, 0]));
-        assert_eq!(parse_version("x"), None);
-        assert_eq!(python.minor(), "3.12");
-    }
-
-    #[test]
-    fn unclosed_fence_is_a_problem() {
-        let e = entry("```python\nprint(1)\n");
-        let (_, problems) = examples(&e);
-        assert_eq!(problems[0].line, 7);
-    }
 
     #[test]
     fn traceback_line_takes_the_last_frame_in_the_script() {

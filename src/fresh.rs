@@ -18,7 +18,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::kb::{self, Problem};
+use guide::entry::{Problem, escape_path, unescape_path};
+use guide::walk;
 
 /// The longest time the folder check is trusted before a full scan, for guides of at most
 /// [`SMALL_GUIDE`] files. PYGUIDE_RESCAN_SECONDS sets it for any size (0: scan every time).
@@ -28,22 +29,25 @@ pub const FULL_SCAN_EVERY: Duration = Duration::from_secs(30);
 /// here), so big guides rely on the folder check and `pyguide index`.
 pub const SMALL_GUIDE: usize = 2_000;
 
-/// How old the last full scan may be, in seconds (`None`: no limit).
-fn full_scan_every(files: usize) -> Option<u64> {
-    match std::env::var("PYGUIDE_RESCAN_SECONDS")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-    {
-        Some(seconds) => Some(seconds),
-        None => (files <= SMALL_GUIDE).then_some(FULL_SCAN_EVERY.as_secs()),
-    }
+/// How old the last full scan may be, in seconds (`None`: no limit); `setting` is
+/// PYGUIDE_RESCAN_SECONDS.
+fn full_scan_every(files: usize, setting: Option<u64>) -> Option<u64> {
+    setting.or_else(|| (files <= SMALL_GUIDE).then_some(FULL_SCAN_EVERY.as_secs()))
 }
-
-const DIRS_FILE: &str = "dirs.tsv";
 
 /// The recorded "mtime" of a folder that does not exist.
 const MISSING: i128 = -1;
-const FILES_FILE: &str = "files.tsv";
+
+/// The manifest's files in a generation folder, for the state named `id`: the index's
+/// commit payload names the id, so the index and the record of what it holds change in one
+/// atomic step (files of another id are leftovers of an interrupted update).
+fn files_file(id: &str) -> String {
+    format!("files-{id}.tsv")
+}
+
+fn dirs_file(id: &str) -> String {
+    format!("dirs-{id}.tsv")
+}
 
 /// One file as last seen: its size and modification time, and the id it held (empty if the
 /// file could not be used).
@@ -108,7 +112,7 @@ pub fn scan(roots: &[PathBuf]) -> (Manifest, Vec<Problem>) {
             manifest.dirs.push((root.clone(), MISSING));
             continue;
         }
-        let (files, dirs, p) = kb::entry_files_and_dirs(root);
+        let (files, dirs, p) = walk::entry_files_and_dirs(root);
         problems.extend(p);
         for (dir, meta) in dirs {
             manifest.dirs.push((dir, mtime_of(&meta)));
@@ -131,9 +135,10 @@ pub enum Check {
     Full,
 }
 
-/// Compares the recorded folders with the disk: one stat per folder.
-pub fn check(saved: &SavedDirs, roots: &[PathBuf]) -> Check {
-    let too_old = full_scan_every(saved.files)
+/// Compares the recorded folders with the disk: one stat per folder. `rescan` is the
+/// PYGUIDE_RESCAN_SECONDS setting.
+pub fn check(saved: &SavedDirs, roots: &[PathBuf], rescan: Option<u64>) -> Check {
+    let too_old = full_scan_every(saved.files, rescan)
         .is_some_and(|limit| now().saturating_sub(saved.scanned_at) >= limit);
     if saved.roots != roots || too_old {
         return Check::Full;
@@ -170,7 +175,7 @@ pub fn rescan(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>) {
         m.files.retain(|f| f.path.parent() != Some(dir.as_path()));
         m.dirs.retain(|(d, _)| d != dir);
         m.dirs.push((dir.clone(), mtime_of(&meta)));
-        let listing = match kb::list_folder(dir) {
+        let listing = match walk::list_folder(dir) {
             Ok(listing) => listing,
             Err(problem) => {
                 problems.push(problem);
@@ -185,7 +190,7 @@ pub fn rescan(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>) {
         );
         for path in &listing.folders {
             if !m.dirs.iter().any(|(d, _)| d == path) {
-                let (files, dirs, p) = kb::entry_files_and_dirs(path);
+                let (files, dirs, p) = walk::entry_files_and_dirs(path);
                 problems.extend(p);
                 m.dirs
                     .extend(dirs.into_iter().map(|(d, meta)| (d, mtime_of(&meta))));
@@ -251,45 +256,42 @@ pub struct SavedDirs {
     pub files: usize,
 }
 
-// The manifest files: tab-separated lines. Paths are written as they are; a path holding a
-// tab or a newline cannot be recorded, and its file is rescanned every time (never wrong,
-// only slower).
-fn path_ok(path: &Path) -> Option<&str> {
-    path.to_str().filter(|p| !p.contains(['\t', '\n']))
-}
+// The manifest files: tab-separated lines, paths written with `escape_path` (exact for any
+// name: a tab, a newline or a byte that is not UTF-8 is escaped).
 
 impl Manifest {
-    /// Writes both manifest files into `dir`, each replaced atomically.
-    pub fn save(&self, dir: &Path) -> Result<()> {
+    /// Writes both manifest files for state `id` into `dir`, each whole or not at all.
+    pub fn save(&self, dir: &Path, id: &str) -> Result<()> {
         let mut dirs = format!(
             "scanned\t{}\nfiles\t{}\n",
             self.scanned_at,
             self.files.len()
         );
         for root in &self.roots {
-            if let Some(p) = path_ok(root) {
-                dirs.push_str(&format!("root\t{p}\n"));
-            }
+            let _ = writeln!(dirs, "root\t{}", escape_path(root));
         }
         for (d, mtime) in &self.dirs {
-            if let Some(p) = path_ok(d) {
-                dirs.push_str(&format!("dir\t{mtime}\t{p}\n"));
-            }
+            let _ = writeln!(dirs, "dir\t{mtime}\t{}", escape_path(d));
         }
         let mut files = String::with_capacity(self.files.len() * 80);
         for s in &self.files {
-            if let Some(p) = path_ok(&s.path) {
-                let _ = writeln!(files, "{}\t{}\t{}\t{p}", s.size, s.mtime, s.id);
-            }
+            let _ = writeln!(
+                files,
+                "{}\t{}\t{}\t{}",
+                s.size,
+                s.mtime,
+                s.id,
+                escape_path(&s.path)
+            );
         }
-        write_atomic(&dir.join(FILES_FILE), &files)?;
-        write_atomic(&dir.join(DIRS_FILE), &dirs)
+        crate::store::write_atomic(dir, &files_file(id), files.as_bytes())?;
+        crate::store::write_atomic(dir, &dirs_file(id), dirs.as_bytes())
     }
 
-    /// Reads the full manifest (only needed when something changed).
-    pub fn load(dir: &Path) -> Result<Manifest> {
-        let saved = SavedDirs::load(dir)?;
-        let path = dir.join(FILES_FILE);
+    /// Reads the full manifest of state `id` (only needed when something changed).
+    pub fn load(dir: &Path, id: &str) -> Result<Manifest> {
+        let saved = SavedDirs::load(dir, id)?;
+        let path = dir.join(files_file(id));
         let text =
             fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut files = Vec::new();
@@ -301,7 +303,7 @@ impl Manifest {
                 anyhow::bail!("{}: malformed line", path.display());
             };
             files.push(Stamp {
-                path: PathBuf::from(p),
+                path: unescape_path(p).context("malformed path")?,
                 size: size.parse().context("malformed size")?,
                 mtime: mtime.parse().context("malformed mtime")?,
                 id: id.to_string(),
@@ -314,11 +316,25 @@ impl Manifest {
             scanned_at: saved.scanned_at,
         })
     }
+
+    /// Removes manifest files of states other than `id` (left by an interrupted update).
+    pub fn remove_others(dir: &Path, id: &str) {
+        let keep = [files_file(id), dirs_file(id)];
+        let Ok(read) = fs::read_dir(dir) else { return };
+        for item in read.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            let ours =
+                (name.starts_with("files-") || name.starts_with("dirs-")) && name.ends_with(".tsv");
+            if ours && !keep.contains(&name) {
+                let _ = fs::remove_file(item.path());
+            }
+        }
+    }
 }
 
 impl SavedDirs {
-    pub fn load(dir: &Path) -> Result<SavedDirs> {
-        let path = dir.join(DIRS_FILE);
+    pub fn load(dir: &Path, id: &str) -> Result<SavedDirs> {
+        let path = dir.join(dirs_file(id));
         let text =
             fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut saved = SavedDirs {
@@ -331,25 +347,21 @@ impl SavedDirs {
             match line.split_once('\t') {
                 Some(("scanned", t)) => saved.scanned_at = t.parse().context("malformed time")?,
                 Some(("files", n)) => saved.files = n.parse().context("malformed count")?,
-                Some(("root", p)) => saved.roots.push(PathBuf::from(p)),
+                Some(("root", p)) => saved
+                    .roots
+                    .push(unescape_path(p).context("malformed path")?),
                 Some(("dir", rest)) => {
                     let (mtime, p) = rest.split_once('\t').context("malformed folder line")?;
-                    saved
-                        .dirs
-                        .push((PathBuf::from(p), mtime.parse().context("malformed mtime")?));
+                    saved.dirs.push((
+                        unescape_path(p).context("malformed path")?,
+                        mtime.parse().context("malformed mtime")?,
+                    ));
                 }
                 _ => anyhow::bail!("{}: malformed line", path.display()),
             }
         }
         Ok(saved)
     }
-}
-
-fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&tmp, text)
-        .and_then(|()| fs::rename(&tmp, path))
-        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]
@@ -407,7 +419,7 @@ mod tests {
             scanned_at: before.scanned_at,
             files: before.files.len(),
         };
-        let Check::Folders(changed) = check(&saved, &roots) else {
+        let Check::Folders(changed) = check(&saved, &roots, None) else {
             panic!("folders changed")
         };
         let (mut partial, problems) = rescan(&before, &changed);
@@ -435,26 +447,29 @@ mod tests {
         manifest.files[0].id = "x".into();
         let saved_at = dir.path().join("index");
         fs::create_dir(&saved_at).unwrap();
-        manifest.save(&saved_at).unwrap();
-        assert_eq!(Manifest::load(&saved_at).unwrap(), manifest);
+        manifest.save(&saved_at, "1").unwrap();
+        assert_eq!(Manifest::load(&saved_at, "1").unwrap(), manifest);
 
-        let saved = SavedDirs::load(&saved_at).unwrap();
-        assert_eq!(check(&saved, &roots), Check::Fresh);
+        let saved = SavedDirs::load(&saved_at, "1").unwrap();
+        assert_eq!(check(&saved, &roots, None), Check::Fresh);
         assert_eq!(
-            check(&saved, &[kb.join("sub")]),
+            check(&saved, &[kb.join("sub")], None),
             Check::Full,
             "other folders configured"
         );
         // A new file changes its folder's mtime.
         std::thread::sleep(Duration::from_millis(20));
         fs::write(kb.join("sub/y.md"), "y").unwrap();
-        assert_eq!(check(&saved, &roots), Check::Folders(vec![kb.join("sub")]));
+        assert_eq!(
+            check(&saved, &roots, None),
+            Check::Folders(vec![kb.join("sub")])
+        );
         let old = SavedDirs {
             scanned_at: 0,
-            ..SavedDirs::load(&saved_at).unwrap()
+            ..SavedDirs::load(&saved_at, "1").unwrap()
         };
         assert_eq!(
-            check(&old, &roots),
+            check(&old, &roots, None),
             Check::Full,
             "an old scan is not trusted"
         );

@@ -3,9 +3,9 @@
 //! The only user of `directories`.
 
 use std::env;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use directories::ProjectDirs;
 
 /// Why a KB folder is searched; shown by `pyguide paths`.
@@ -17,10 +17,25 @@ pub enum KbSource {
     Default,
 }
 
+impl KbSource {
+    /// How the user named it: `--kb`, `PYGUIDE_KB_PATH`, `config`, `default`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KbSource::Flag => "--kb",
+            KbSource::EnvVar => "PYGUIDE_KB_PATH",
+            KbSource::Config => "config",
+            KbSource::Default => "default",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct KbDir {
+    /// Absolute and without symlinks when the folder exists, so that the same folder named
+    /// two ways (`--kb notes`, `--kb ./notes/`) is one folder to the index.
     pub path: PathBuf,
     pub source: KbSource,
+    pub exists: bool,
 }
 
 /// The folders pyguide reads and writes, settled once before any work starts.
@@ -28,77 +43,61 @@ pub struct KbDir {
 pub struct Paths {
     /// The user's KB folders in precedence order (the first to define an id wins).
     pub kb_dirs: Vec<KbDir>,
-    /// Folders named in PYGUIDE_KB_PATH that do not exist (reported as warnings).
-    pub missing_env_dirs: Vec<PathBuf>,
-    /// The folder for the index (a build output; safe to delete).
+    /// The cache folder, which pyguide owns (see `store.rs`).
     pub cache_dir: PathBuf,
-    /// The config file (read by later versions; shown by `paths`).
     pub config_file: PathBuf,
 }
 
 impl Paths {
-    /// `flag_dirs` are the `--kb` arguments, `config_dirs` the config file's `kb`. A `--kb`
-    /// folder that does not exist is an error, because the user named it just now; a missing
-    /// default folder is normal.
+    /// `flag_dirs` are the `--kb` arguments, `config_dirs` the config file's `kb`.
     pub fn resolve(flag_dirs: &[PathBuf], config_dirs: &[PathBuf]) -> Result<Paths> {
         let dirs = ProjectDirs::from("", "", "pyguide");
-        let home_fallback = || -> Result<PathBuf> {
-            env::var_os("HOME")
-                .map(PathBuf::from)
-                .context("cannot find a home folder: set HOME or PYGUIDE_CACHE_DIR")
-        };
-
         let mut kb_dirs = Vec::new();
-        for dir in flag_dirs {
-            if !dir.exists() {
-                bail!("--kb {}: no such file or folder", dir.display());
+        let mut add = |path: &Path, source: KbSource| {
+            let (path, exists) = match path.canonicalize() {
+                Ok(real) if real.is_dir() || real.is_file() => (real, true),
+                _ => (
+                    std::path::absolute(path).unwrap_or(path.to_path_buf()),
+                    false,
+                ),
+            };
+            if !kb_dirs.iter().any(|d: &KbDir| d.path == path) {
+                kb_dirs.push(KbDir {
+                    path,
+                    source,
+                    exists,
+                });
             }
-            kb_dirs.push(KbDir {
-                path: dir.clone(),
-                source: KbSource::Flag,
-            });
+        };
+        for dir in flag_dirs {
+            add(dir, KbSource::Flag);
         }
-        let mut missing_env_dirs = Vec::new();
         if let Some(list) = env::var_os("PYGUIDE_KB_PATH") {
             for dir in env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()) {
-                if dir.exists() {
-                    kb_dirs.push(KbDir {
-                        path: dir,
-                        source: KbSource::EnvVar,
-                    });
-                } else {
-                    missing_env_dirs.push(dir);
-                }
+                add(&dir, KbSource::EnvVar);
             }
         }
         for dir in config_dirs {
-            kb_dirs.push(KbDir {
-                path: dir.clone(),
-                source: KbSource::Config,
-            });
+            add(dir, KbSource::Config);
         }
         let data_dir = match &dirs {
             Some(d) => d.data_dir().to_path_buf(),
-            None => home_fallback()?.join(".local/share/pyguide"),
+            None => home()?.join(".local/share/pyguide"),
         };
-        kb_dirs.push(KbDir {
-            path: data_dir.join("kb"),
-            source: KbSource::Default,
-        });
+        add(&data_dir.join("kb"), KbSource::Default);
 
         let cache_dir = match env::var_os("PYGUIDE_CACHE_DIR").filter(|v| !v.is_empty()) {
-            Some(dir) => PathBuf::from(dir),
+            Some(dir) => std::path::absolute(PathBuf::from(dir))
+                .context("cannot resolve PYGUIDE_CACHE_DIR")?,
             None => match &dirs {
                 Some(d) => d.cache_dir().to_path_buf(),
-                None => home_fallback()?.join(".cache/pyguide"),
+                None => home()?.join(".cache/pyguide"),
             },
         };
-        let config_file = config_file()?;
         Ok(Paths {
             kb_dirs,
-            missing_env_dirs,
             cache_dir,
-            config_file,
+            config_file: config_file()?,
         })
     }
 
@@ -106,27 +105,37 @@ impl Paths {
     pub fn existing_kb_dirs(&self) -> Vec<PathBuf> {
         self.kb_dirs
             .iter()
-            .filter(|d| d.path.exists())
+            .filter(|d| d.exists)
             .map(|d| d.path.clone())
             .collect()
     }
 
-    /// The folder new entries go in: the default KB folder.
-    pub fn user_kb_dir(&self) -> &PathBuf {
-        &self
-            .kb_dirs
-            .last()
-            .expect("the default KB folder is always listed")
-            .path
+    /// Folders the user named that do not exist (the default folder not yet made is normal).
+    pub fn missing(&self) -> impl Iterator<Item = &KbDir> {
+        self.kb_dirs
+            .iter()
+            .filter(|d| !d.exists && d.source != KbSource::Default)
     }
+
+    /// The folder new entries go in: the default KB folder.
+    pub fn user_kb_dir(&self) -> &Path {
+        self.kb_dirs
+            .iter()
+            .find(|d| d.source == KbSource::Default)
+            .map_or(Path::new("."), |d| d.path.as_path())
+    }
+}
+
+fn home() -> Result<PathBuf> {
+    env::var_os("HOME")
+        .map(PathBuf::from)
+        .context("cannot find a home folder: set HOME")
 }
 
 /// The config file: `<config dir>/config.toml` (XDG_CONFIG_HOME on Linux).
 pub fn config_file() -> Result<PathBuf> {
     match ProjectDirs::from("", "", "pyguide") {
         Some(d) => Ok(d.config_dir().join("config.toml")),
-        None => env::var_os("HOME")
-            .map(|h| PathBuf::from(h).join(".config/pyguide/config.toml"))
-            .context("cannot find a home folder: set HOME"),
+        None => Ok(home()?.join(".config/pyguide/config.toml")),
     }
 }

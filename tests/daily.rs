@@ -108,11 +108,9 @@ fn snapshots_of_a_rendered_entry_at_three_widths_and_piped() {
 #[test]
 fn snapshot_of_search_results_in_a_terminal() {
     let env = snap_env();
-    let run = env.run_with(
-        &[
-            "--color", "always", "search", "--limit", "3", "greet", "snapshot",
-        ],
-        &[("COLUMNS", "80")],
+    let run = env.run_tty(
+        &["search", "--limit", "3", "greet", "snapshot"],
+        &[("COLUMNS", "80"), ("PYGUIDE_PAGER", "")],
     );
     run.assert_ok();
     let text = visible(&run.stdout);
@@ -235,9 +233,10 @@ fn config_errors_name_the_file_and_line() {
     let file = env.path("config/pyguide/config.toml");
     for (text, line, words) in [
         ("theme = \"dark\"\nlimt = 3\n", 2, "unknown field `limt`"),
-        ("theme = \"blue\"\n", 1, "unknown variant `blue`"),
-        ("limit = \"ten\"\n", 1, "invalid type"),
-        ("limit = 0\n", 1, "limit"),
+        ("theme = \"blue\"\n", 1, "theme is \"dark\" or \"light\""),
+        ("limit = \"ten\"\n", 1, "like limit = 5"),
+        ("limit = 0\n", 1, "at least 1"),
+        ("kb = \"~/notes\"\n", 1, "kb = [\"~/notes\"]"),
         ("pager = [\n", 1, ""),
     ] {
         env.write("config/pyguide/config.toml", text);
@@ -249,10 +248,30 @@ fn config_errors_name_the_file_and_line() {
     }
 }
 
+/// An editor that adds a line to the entry, as a user who wrote something would.
+fn writing_editor(env: &Env) -> String {
+    let editor = env.write(
+        "write.sh",
+        "#!/bin/sh\nprintf '\\nMy own words about this.\\n' >> \"$1\"\n",
+    );
+    make_executable(&editor);
+    editor.display().to_string()
+}
+
 #[test]
 fn new_creates_a_valid_entry_and_opens_the_editor() {
     let env = Env::new();
+    // Nothing written in the editor: the skeleton is removed again, and says so.
     let run = env.run_with(&["new", "my-tip"], &[("EDITOR", "true")]);
+    run.assert_status(1);
+    let file = env.user_kb().join("notes/my-tip.md");
+    assert!(!file.exists());
+    assert!(
+        run.stderr.contains("the file was left unchanged; removed"),
+        "{}",
+        run.stderr
+    );
+    let run = env.run_with(&["new", "my-tip"], &[("EDITOR", &writing_editor(&env))]);
     run.assert_ok();
     let file = env.user_kb().join("notes/my-tip.md");
     assert!(file.exists(), "{}", run.stderr);
@@ -276,7 +295,7 @@ fn new_creates_a_valid_entry_and_opens_the_editor() {
             ("EDITOR", "false"),
         ],
     );
-    run.assert_ok();
+    run.assert_status(1);
     let logged = fs::read_to_string(&log).unwrap();
     assert!(
         logged.contains(&format!(
@@ -285,6 +304,9 @@ fn new_creates_a_valid_entry_and_opens_the_editor() {
         )),
         "{logged}"
     );
+    // That editor saved nothing: only the file `new` made is gone.
+    assert!(!env.user_kb().join("django/second-tip.md").exists());
+    assert!(file.exists());
 }
 
 #[test]
@@ -337,20 +359,31 @@ fn an_editor_that_breaks_the_entry_gets_the_problem_and_the_file_is_kept() {
     let run = env.run_with(&["edit", "broken-tip"], &[("EDITOR", "false")]);
     run.assert_status(2);
     assert!(file.exists());
-    // An editor that does not exist.
+    // An editor that does not exist: the skeleton `new` made is removed, exit 2.
     let run = env.run_with(&["new", "other-tip"], &[("EDITOR", "no-such-editor-xyz")]);
     run.assert_status(2).assert_no_panic();
     assert!(run.stderr.contains("no-such-editor-xyz"), "{}", run.stderr);
+    assert!(!env.user_kb().join("notes/other-tip.md").exists());
 }
 
 #[test]
 fn edit_copies_a_builtin_entry_as_an_override() {
     let env = Env::new();
-    let run = env.run_with(&["edit", "decorators"], &[("EDITOR", "true")]);
-    run.assert_ok();
     let copy = env.user_kb().join("syntax/decorators.md");
     let original = fs::read_to_string(common::repo_kb().join("syntax/decorators.md")).unwrap();
-    assert_eq!(fs::read_to_string(&copy).unwrap(), original);
+    // Left unchanged, the copy is removed: it would hide a newer built-in version.
+    let run = env.run_with(&["edit", "decorators"], &[("EDITOR", "true")]);
+    run.assert_status(1);
+    assert!(!copy.exists(), "{}", run.stderr);
+    let run = env.run_with(
+        &["edit", "decorators"],
+        &[("EDITOR", &writing_editor(&env))],
+    );
+    run.assert_ok();
+    assert_eq!(
+        fs::read_to_string(&copy).unwrap(),
+        format!("{original}\nMy own words about this.\n")
+    );
     let show = env.run(&["show", "decorators"]);
     assert!(show.stdout.contains(&copy.display().to_string()));
     // A second edit opens the copy, and never overwrites it.
@@ -359,23 +392,47 @@ fn edit_copies_a_builtin_entry_as_an_override() {
     let run = env.run_with(&["edit", "decorators"], &[("EDITOR", "true")]);
     run.assert_ok();
     assert_eq!(fs::read(&copy).unwrap(), edited);
-    // Unknown topics: exit 1 with suggestions, nothing written.
-    let run = env.run_with(&["edit", "qwertyuiop"], &[("EDITOR", "true")]);
-    run.assert_status(1);
+    // Unknown topics, and words that only loosely match an entry: exit 1, nothing written.
+    for topic in ["qwertyuiop", "how do I center a div"] {
+        let run = env.run_with(&["edit", topic], &[("EDITOR", "true")]);
+        run.assert_status(1);
+        assert!(
+            run.stderr.contains(&format!("no entry for `{topic}`")),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        fs::read_dir(env.user_kb()).unwrap().count(),
+        1,
+        "only syntax/"
+    );
 }
 
 #[test]
-fn random_picks_an_entry_within_the_category() {
+fn random_is_a_short_tip_within_the_category_and_varies() {
     let env = Env::new();
     let mut seen = std::collections::BTreeSet::new();
-    for _ in 0..6 {
+    for _ in 0..12 {
         let run = env.run(&["random", "--category", "django"]);
         run.assert_ok();
         assert!(run.stdout.contains("\ndjango · django-"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("The whole entry: pyguide show django-"),
+            "{}",
+            run.stdout
+        );
         seen.insert(run.stdout.lines().next().unwrap().to_string());
     }
+    assert!(seen.len() >= 2, "12 picks, always {seen:?}");
     let run = env.run(&["random", "--category", "no-such-category"]);
     run.assert_status(1);
+    assert!(
+        run.stderr
+            .contains("no category `no-such-category`; the categories are:"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -384,9 +441,25 @@ fn man_prints_roff_when_piped() {
     let run = env.run(&["man"]);
     run.assert_ok();
     assert!(run.stdout.contains(".TH pyguide 1"), "{}", run.stdout);
-    for word in ["search", "show", "new", "edit", "random"] {
+    for word in [
+        "search",
+        "show",
+        "new",
+        "edit",
+        "random",
+        "ENVIRONMENT",
+        "EXIT STATUS",
+    ] {
         assert!(run.stdout.contains(word), "{word}");
     }
+    let run = env.run(&["man", "search"]);
+    run.assert_ok();
+    assert!(
+        run.stdout.contains(".TH pyguide-search 1"),
+        "{}",
+        run.stdout
+    );
+    env.run(&["man", "nope"]).assert_status(2);
 }
 
 #[test]
@@ -404,7 +477,10 @@ fn ids_prints_only_ids_in_rank_order() {
 #[test]
 fn search_in_a_terminal_ends_with_a_count() {
     let env = Env::new();
-    let run = env.run(&["--color", "always", "search", "--limit", "3", "decorator"]);
+    let run = env.run_tty(
+        &["search", "--limit", "3", "decorator"],
+        &[("COLUMNS", "80"), ("PYGUIDE_PAGER", "")],
+    );
     run.assert_ok();
     assert_eq!(visible(&run.stdout).lines().last(), Some("3 results"));
 }
@@ -469,6 +545,7 @@ fn a_users_code_colours_are_kept_in_the_cache_and_survive_damage() {
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with("colors-"))
         .flat_map(|e| fs::read_dir(e.path()).unwrap().flatten().map(|f| f.path()))
+        .filter(|p| !p.ends_with("pyguide-made"))
         .collect();
     assert_eq!(saved.len(), 3, "one file a code block: {saved:?}");
     let second = env.run(&["--color", "always", "show", "snap-entry"]);

@@ -1,6 +1,6 @@
 //! pyguide in a real terminal: tmux sessions at widths 40, 80 and 200, driven with send-keys
-//! and read with capture-pane. Skipped, saying so, when tmux is not installed (`.ci/run`
-//! installs it).
+//! and read with capture-pane. They need tmux and less, and fail without them (`.ci/run`
+//! installs both).
 
 mod common;
 
@@ -19,12 +19,10 @@ struct Tmux {
 
 impl Tmux {
     /// A tmux server of its own running `command` in a `width` x `height` window, in the
-    /// hermetic environment of `env` (with a 256-colour TERM). None without tmux.
+    /// hermetic environment of `env` (with a 256-colour TERM).
     fn start(env: &Env, width: u16, height: u16, command: &str) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("skipped: tmux is not installed");
-            return None;
-        }
+        common::require("tmux");
+        common::require("less");
         let socket = format!(
             "pyguide-test-{}-{}",
             std::process::id(),

@@ -18,11 +18,7 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn from_output(out: Output) -> Run {
-        Run::from(out)
-    }
-
-    fn from(out: Output) -> Run {
+    pub fn from(out: Output) -> Run {
         Run {
             status: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -163,4 +159,69 @@ pub fn visible(s: &str) -> String {
 pub fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Whether a program is on PATH. Tests that need one fail when it is missing (never pass
+/// silently): `.ci/run` installs them, and the README lists them.
+pub fn require(program: &str) {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()));
+    assert!(
+        found,
+        "this test needs `{program}` on PATH (apt-get install {program}); .ci/run installs it"
+    );
+}
+
+/// A shell word for `text` (single-quoted).
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+impl Env {
+    /// Runs pyguide with its stdout on a terminal (util-linux `script` gives it one), with
+    /// the given environment; what the terminal showed comes back as stdout.
+    pub fn run_tty(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        require("script");
+        let mut line = shell_quote(env!("CARGO_BIN_EXE_pyguide"));
+        for a in args {
+            line.push(' ');
+            line.push_str(&shell_quote(a));
+        }
+        let mut cmd = Command::new("script");
+        cmd.args(["-q", "-e", "-c", &line, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path("home"))
+            .env("XDG_CACHE_HOME", self.path("cache"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("TERM", "xterm-256color")
+            .current_dir(self.path("home"))
+            .stdin(Stdio::null());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let mut run = Run::from(cmd.output().expect("run script"));
+        run.stdout = run.stdout.replace("\r\n", "\n");
+        run
+    }
+}
+
+/// How many entries the built-in guide has (the `.md` files of the repository's `kb/`).
+pub fn builtin_count() -> usize {
+    fn count(dir: &Path) -> usize {
+        fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                let p = e.path();
+                if p.is_dir() {
+                    count(&p)
+                } else {
+                    usize::from(p.extension().is_some_and(|x| x == "md"))
+                }
+            })
+            .sum()
+    }
+    count(repo_kb())
 }

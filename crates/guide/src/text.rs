@@ -1,13 +1,15 @@
-//! How pyguide reads words: the code-aware word splitter behind both the index and the query,
-//! and the Markdown-to-plain-text step behind snippets.
+//! How pyguide reads words: the code-aware word splitter behind both the index and the query.
 //!
 //! Python text mixes prose with identifiers, so one identifier yields several words at once:
 //! `HTTPAdapter` gives `http`, `adapter` (its parts, at consecutive positions, so the phrase
 //! "http adapter" matches), `httpadapter` (the compound, so "HTTPAdapter" and "httpadapter"
 //! match), and for names with `_` or `.`, the exact form (`post_save`, `__enter__`,
 //! `functools.wraps`), which rewards a query that names the identifier exactly.
-//! Nothing here knows about tantivy; `index.rs` adapts it and adds stemming.
+//! Nothing here knows about tantivy or Markdown; `index.rs` adapts it and adds stemming.
+//! Text is compared in Unicode NFC: entries and queries are normalized once on the way in
+//! ([`nfc`]), so a precomposed `é` and `e` + U+0301 are the same word.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
@@ -263,68 +265,13 @@ pub fn loose_key(name: &str) -> String {
         .collect()
 }
 
-/// Markdown body -> one line of plain prose for search and snippets: fences, heading marks,
-/// backticks, emphasis markers and link targets go; whitespace collapses to single spaces.
-pub fn plain_text(markdown: &str) -> String {
-    flatten(markdown)
-}
-
-fn flatten(markdown: &str) -> String {
-    // Byte-wise: only ASCII bytes are dropped or replaced, so multi-byte characters pass
-    // through whole and the result stays valid UTF-8.
-    let mut out: Vec<u8> = Vec::with_capacity(markdown.len());
-    for line in markdown.lines() {
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            continue;
-        }
-        let line = trimmed.trim_start_matches('#').trim_start_matches("> ");
-        let mut rest = line;
-        while !rest.is_empty() {
-            // [label](target) keeps only the label.
-            if let Some(open) = rest.find("](")
-                && let Some(close) = rest[open..].find(')')
-                && let Some(bracket) = rest[..open].rfind('[')
-            {
-                push_clean(&mut out, &rest[..bracket]);
-                push_clean(&mut out, &rest[bracket + 1..open]);
-                rest = &rest[open + close + 1..];
-                continue;
-            }
-            push_clean(&mut out, rest);
-            break;
-        }
-        push_space(&mut out);
-    }
-    while out.last() == Some(&b' ') {
-        out.pop();
-    }
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// Appends a space unless the text is empty or already ends with one (collapsing runs).
-fn push_space(out: &mut Vec<u8>) {
-    if out.last().is_some_and(|&b| b != b' ') {
-        out.push(b' ');
-    }
-}
-
-fn push_clean(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'`' => {}
-            b' ' | b'\t' | 0..=0x1f | 0x7f => push_space(out),
-            // C1 control characters, U+0080 to U+009F.
-            0xc2 if bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)) => {
-                push_space(out);
-                i += 1;
-            }
-            _ => out.push(b),
-        }
-        i += 1;
+/// The text in Unicode NFC (composed) form; borrowed when it already is (all ASCII is).
+pub fn nfc(s: &str) -> Cow<'_, str> {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    if s.is_ascii() || is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.nfc().collect())
     }
 }
 
@@ -443,12 +390,9 @@ mod tests {
     }
 
     #[test]
-    fn plain_text_drops_markup() {
-        let md =
-            "## Heading\n\nUse `yield` and [the docs](http://x).\n\n```python\nx = qs[2:4]\n```\n";
-        assert_eq!(
-            plain_text(md),
-            "Heading Use yield and the docs. x = qs[2:4]"
-        );
+    fn nfc_composes_and_borrows_what_is_already_composed() {
+        assert!(matches!(nfc("plain ascii"), Cow::Borrowed(_)));
+        assert!(matches!(nfc("caf\u{e9}"), Cow::Borrowed(_)));
+        assert_eq!(nfc("cafe\u{301}"), "caf\u{e9}");
     }
 }

@@ -1,0 +1,905 @@
+//! The search index: its schema, how entries become documents, building and opening it, the
+//! typed lookups, and a small query language that the ranking code builds and this module
+//! runs. The only user of tantivy.
+//!
+//! Each entry is one *entry document* (id, title, aliases, questions, summary, tags, the id and
+//! category as words, the whole body as plain text) and one *section document* per `##`
+//! section (its heading and its text), so a query can tell where in an entry the answer is.
+//! Exact lookups go through one `key` field whose terms are written only here ([`Key`]). Each
+//! document carries its origin's key, so a file's documents are replaced by deleting its
+//! origin before adding it again: replaying an update that was interrupted never duplicates.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::thread;
+
+use anyhow::{Context, Result};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
+use tantivy::directory::{
+    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, RamDirectory, WatchCallback,
+    WatchHandle, WritePtr,
+};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, PhraseQuery,
+    Query as TantivyQuery, TermQuery,
+};
+use tantivy::schema::{
+    Field as TField, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    Value,
+};
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::{
+    DocAddress, DocId, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TERMINATED,
+    TantivyDocument, Term,
+};
+
+use crate::entry::{Entry, Meta, Origin};
+use crate::markdown;
+use crate::text;
+use crate::vocab::Vocab;
+
+/// Bump when the schema or the analysis changes: saved indexes are then rebuilt.
+pub const SCHEMA_VERSION: u32 = 5;
+
+/// The vocabulary file kept beside the index files (see `vocab.rs`).
+pub const VOCAB_FILE: &str = "vocab.txt";
+
+/// The analyzer for searchable text: code-aware words, English stems.
+const STEMMED: &str = "pyguide";
+
+/// A searchable text field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Title,
+    Aliases,
+    Questions,
+    Summary,
+    Tags,
+    /// The words of the id and the category.
+    Names,
+    /// The body (an entry document's whole body; a section document's section).
+    Body,
+    /// A section document's heading.
+    Heading,
+}
+
+impl Field {
+    pub const ALL: [Field; 8] = [
+        Field::Title,
+        Field::Aliases,
+        Field::Questions,
+        Field::Summary,
+        Field::Tags,
+        Field::Names,
+        Field::Body,
+        Field::Heading,
+    ];
+}
+
+/// What a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Entry,
+    Section,
+}
+
+impl Kind {
+    fn code(self) -> &'static str {
+        match self {
+            Kind::Entry => "e",
+            Kind::Section => "s",
+        }
+    }
+}
+
+/// An exact lookup term. The only place the `key` field's encoding exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    /// An entry's id.
+    Id(String),
+    /// An alias, as written.
+    Alias(String),
+    /// The loose form (`text::loose_key`) of an id or an alias.
+    Loose(String),
+    /// Where an entry's text lives (on its entry and section documents).
+    Origin(Origin),
+}
+
+impl Key {
+    fn term(&self) -> String {
+        match self {
+            Key::Id(id) => format!("i:{id}"),
+            Key::Alias(a) => format!("a:{a}"),
+            Key::Loose(l) => format!("l:{l}"),
+            Key::Origin(o) => format!("o:{}", o.to_key()),
+        }
+    }
+}
+
+/// A query, built by the ranking code and run here.
+#[derive(Debug, Clone)]
+pub enum Query {
+    /// A stemmed word in a field.
+    Term(Field, String),
+    /// Stemmed words in a row in a field, up to `slop` positions apart.
+    Phrase(Field, Vec<String>, u32),
+    /// Documents matching any; scores add up.
+    Any(Vec<Query>),
+    /// Documents matching all; scores add up.
+    All(Vec<Query>),
+    /// Documents matching the first (its score), and the second where it matches (added).
+    With(Box<Query>, Vec<Query>),
+    Boost(Box<Query>, f32),
+    /// Documents with this exact key (score 1 before boosting).
+    Key(Key),
+    /// The first, restricted to a category.
+    InCategory(Box<Query>, String),
+    /// The first, restricted to one kind of document.
+    OfKind(Box<Query>, Kind),
+}
+
+/// A matched document.
+pub type DocRef = DocAddress;
+
+/// A document's stored fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub id: String,
+    pub kind: Kind,
+    pub origin: Origin,
+    /// An entry document's metadata.
+    pub meta: Option<Meta>,
+    /// A section document's heading and anchor.
+    pub section: Option<(String, String)>,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: TField,
+    kind: TField,
+    key: TField,
+    category: TField,
+    title: TField,
+    aliases: TField,
+    questions: TField,
+    summary: TField,
+    tags: TField,
+    names: TField,
+    body: TField,
+    heading: TField,
+    meta: TField,
+    origin: TField,
+    anchor: TField,
+}
+
+impl Fields {
+    fn text(&self, field: Field) -> TField {
+        match field {
+            Field::Title => self.title,
+            Field::Aliases => self.aliases,
+            Field::Questions => self.questions,
+            Field::Summary => self.summary,
+            Field::Tags => self.tags,
+            Field::Names => self.names,
+            Field::Body => self.body,
+            Field::Heading => self.heading,
+        }
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let searchable = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(STEMMED)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED),
+        key: b.add_text_field("key", STRING),
+        category: b.add_text_field("category", STRING),
+        title: b.add_text_field("title", searchable.clone()),
+        aliases: b.add_text_field("aliases", searchable.clone()),
+        questions: b.add_text_field("questions", searchable.clone()),
+        summary: b.add_text_field("summary", searchable.clone()),
+        tags: b.add_text_field("tags", searchable.clone()),
+        names: b.add_text_field("names", searchable.clone()),
+        body: b.add_text_field("body", searchable.clone()),
+        heading: b.add_text_field("heading", searchable | STORED),
+        meta: b.add_text_field("meta", STORED),
+        origin: b.add_text_field("origin", STORED),
+        anchor: b.add_text_field("anchor", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// The word splitter of `text.rs` as a tantivy tokenizer, stemming.
+#[derive(Clone)]
+pub struct CodeTokenizer {
+    tokens: Vec<Token>,
+    stems: text::Stems,
+}
+
+impl CodeTokenizer {
+    pub fn new() -> CodeTokenizer {
+        CodeTokenizer {
+            tokens: Vec::new(),
+            stems: text::Stems::default(),
+        }
+    }
+
+    /// Leaves every word it saw in `sink` when dropped (an index build's vocabulary).
+    fn collecting(sink: text::WordSink) -> CodeTokenizer {
+        CodeTokenizer {
+            tokens: Vec::new(),
+            stems: text::Stems::with_sink(sink),
+        }
+    }
+}
+
+impl Default for CodeTokenizer {
+    fn default() -> Self {
+        CodeTokenizer::new()
+    }
+}
+
+pub struct CodeTokenStream<'a> {
+    tokens: &'a mut [Token],
+    next: usize,
+}
+
+impl Tokenizer for CodeTokenizer {
+    type TokenStream<'a> = CodeTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CodeTokenStream<'a> {
+        // Tokens (and their strings) are reused from one document to the next.
+        let mut len = 0;
+        let tokens = &mut self.tokens;
+        let stems = &mut self.stems;
+        text::split_words(text, |w| {
+            if len == tokens.len() {
+                tokens.push(Token::default());
+            }
+            let token = &mut tokens[len];
+            token.offset_from = w.from;
+            token.offset_to = w.to;
+            token.position = w.position;
+            token.position_length = 1;
+            stems.stem_into(w.text, &mut token.text);
+            len += 1;
+        });
+        CodeTokenStream {
+            tokens: &mut self.tokens[..len],
+            next: 0,
+        }
+    }
+}
+
+impl TokenStream for CodeTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+/// A piece of text as the index sees it: (stemmed word, position, is an alternative form of
+/// the word before). What the ranking code uses to analyze a query the same way.
+pub fn analyze(text: &str, stems: &mut text::Stems) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    text::split_words(text, |w| out.push((stems.stem(w.text), w.position)));
+    out
+}
+
+fn register(index: &Index) {
+    index
+        .tokenizers()
+        .register(STEMMED, TextAnalyzer::from(CodeTokenizer::new()));
+}
+
+/// Where a guide's index lives.
+enum Place {
+    /// Built into the binary, read in place.
+    Static(&'static [(&'static str, &'static [u8])]),
+    /// A folder of the cache.
+    Folder(PathBuf),
+    /// In memory only.
+    Memory,
+}
+
+/// An open index.
+pub struct GuideIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    place: Place,
+    /// The guide's words for typo repair, read on first use.
+    vocab: OnceLock<Vocab>,
+}
+
+impl GuideIndex {
+    fn from_index(index: Index, place: Place) -> Result<GuideIndex> {
+        let (expected, fields) = schema();
+        if index.schema() != expected {
+            anyhow::bail!("the index was written with another schema");
+        }
+        register(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .context("cannot open the index for reading")?;
+        Ok(GuideIndex {
+            index,
+            reader,
+            fields,
+            place,
+            vocab: OnceLock::new(),
+        })
+    }
+
+    /// A new, empty index in memory.
+    pub fn in_memory() -> Result<GuideIndex> {
+        let index = Index::create_in_ram(schema().0);
+        GuideIndex::from_index(index, Place::Memory)
+    }
+
+    /// The index whose files are these bytes (built into the binary), read where they lie.
+    pub fn open_static(files: &'static [(&'static str, &'static [u8])]) -> Result<GuideIndex> {
+        let index = Index::open(StaticDir(files)).context("the built-in index does not open")?;
+        GuideIndex::from_index(index, Place::Static(files))
+    }
+
+    /// A writable copy in memory of the index in these bytes (to add a user's entries to).
+    pub fn copy_static(files: &'static [(&'static str, &'static [u8])]) -> Result<GuideIndex> {
+        let ram = RamDirectory::create();
+        for (name, bytes) in files {
+            if *name != VOCAB_FILE {
+                ram.atomic_write(Path::new(name), bytes)
+                    .context("cannot load the built-in index")?;
+            }
+        }
+        let index = Index::open(ram).context("the built-in index does not open")?;
+        let guide = GuideIndex::from_index(index, Place::Memory)?;
+        if let Some((_, bytes)) = files.iter().find(|(n, _)| *n == VOCAB_FILE) {
+            let _ = guide
+                .vocab
+                .set(Vocab::parse(&String::from_utf8_lossy(bytes)));
+        }
+        Ok(guide)
+    }
+
+    /// The index saved in a folder.
+    pub fn open_folder(dir: &Path) -> Result<GuideIndex> {
+        let directory = MmapDirectory::open(dir)
+            .with_context(|| format!("cannot open the index in {}", dir.display()))?;
+        let index = Index::open(directory)
+            .with_context(|| format!("cannot open the index in {}", dir.display()))?;
+        GuideIndex::from_index(index, Place::Folder(dir.to_path_buf()))
+    }
+
+    /// The string the last commit was made with (the caller's fingerprint and state).
+    pub fn payload(&self) -> Option<String> {
+        self.index.load_metas().ok()?.payload
+    }
+
+    /// Deletes every document of `deletes`, then adds `adds` (deletes apply only to what was
+    /// there before), and commits with `payload`, atomically. The vocabulary takes the new
+    /// words.
+    pub fn apply(&mut self, deletes: &[Origin], adds: &[Entry], payload: &str) -> Result<()> {
+        let sink = text::WordSink::default();
+        self.index.tokenizers().register(
+            STEMMED,
+            TextAnalyzer::from(CodeTokenizer::collecting(sink.clone())),
+        );
+        let written = (|| {
+            let mut writer = writer_for(&self.index, adds.len())?;
+            for origin in deletes {
+                writer.delete_term(Term::from_field_text(
+                    self.fields.key,
+                    &Key::Origin(origin.clone()).term(),
+                ));
+            }
+            for entry in adds {
+                for doc in documents(self.fields, entry) {
+                    writer
+                        .add_document(doc)
+                        .context("cannot add to the index")?;
+                }
+            }
+            let mut prepared = writer.prepare_commit().context("cannot write the index")?;
+            prepared.set_payload(payload);
+            prepared.commit().context("cannot commit the index")?;
+            writer
+                .wait_merging_threads()
+                .context("cannot finish writing the index")
+        })();
+        // Replacing the registered analyzer drops the last tokenizer that holds the sink.
+        register(&self.index);
+        written?;
+        self.reader.reload().context("cannot reopen the index")?;
+        let words = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()));
+        if !words.is_empty() {
+            let mut vocab = self.vocab().clone();
+            vocab.merge(Vocab::from_counts(words));
+            self.vocab = OnceLock::from(vocab);
+        }
+        Ok(())
+    }
+
+    /// Writes the index files and the vocabulary into `dir` (which exists and is empty).
+    pub fn export(&self, dir: &Path) -> Result<()> {
+        let directory = self.index.directory();
+        let mut files = directory.list_managed_files();
+        files.insert(PathBuf::from("meta.json"));
+        files.insert(PathBuf::from(".managed.json"));
+        for file in files {
+            let bytes = directory
+                .atomic_read(&file)
+                .with_context(|| format!("cannot read {} of the new index", file.display()))?;
+            let path = dir.join(&file);
+            fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        self.vocab().save(&dir.join(VOCAB_FILE))
+    }
+
+    /// The vocabulary kept with the index (empty if it cannot be read: it only feeds
+    /// suggestions).
+    pub fn vocab(&self) -> &Vocab {
+        self.vocab.get_or_init(|| match &self.place {
+            Place::Folder(dir) => Vocab::load(&dir.join(VOCAB_FILE)).unwrap_or_default(),
+            Place::Static(files) => files
+                .iter()
+                .find(|(n, _)| *n == VOCAB_FILE)
+                .map(|(_, b)| Vocab::parse(&String::from_utf8_lossy(b)))
+                .unwrap_or_default(),
+            Place::Memory => Vocab::default(),
+        })
+    }
+
+    /// Saves the vocabulary beside a folder index (after an update).
+    pub fn save_vocab(&self) -> Result<()> {
+        match &self.place {
+            Place::Folder(dir) => self.vocab().save(&dir.join(VOCAB_FILE)),
+            _ => Ok(()),
+        }
+    }
+
+    fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// How many entries (not sections) the index holds.
+    pub fn entry_count(&self) -> u64 {
+        self.count(Kind::Entry)
+    }
+
+    /// How many live documents hold a term (deleted ones are not counted, unlike in a
+    /// term's document frequency).
+    fn live(&self, term: Term) -> u64 {
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        self.searcher().search(&query, &Count).unwrap_or(0) as u64
+    }
+
+    /// In how many documents a stemmed word appears in a field (counting documents deleted
+    /// since the last merge: a statistic, not an exact count).
+    pub fn df(&self, field: Field, word: &str) -> u64 {
+        self.searcher()
+            .doc_freq(&Term::from_field_text(self.fields.text(field), word))
+            .unwrap_or(0)
+    }
+
+    /// How many documents of a kind there are.
+    pub fn count(&self, kind: Kind) -> u64 {
+        self.live(Term::from_field_text(self.fields.kind, kind.code()))
+    }
+
+    /// Whether some document has this key.
+    pub fn has(&self, key: &Key) -> bool {
+        self.live(Term::from_field_text(self.fields.key, &key.term())) > 0
+    }
+
+    /// The entry documents with this key, in index order.
+    pub fn lookup(&self, key: &Key) -> Result<Vec<Found>> {
+        let query = self.compile(&Query::OfKind(
+            Box::new(Query::Key(key.clone())),
+            Kind::Entry,
+        ));
+        self.collect(&*query)
+    }
+
+    /// Every entry document, by category then id.
+    pub fn all(&self) -> Result<Vec<Found>> {
+        let query = self.compile(&Query::OfKind(
+            Box::new(Query::All(Vec::new())),
+            Kind::Entry,
+        ));
+        let mut out = self.collect(&*query)?;
+        out.sort_by(|a, b| {
+            let key = |f: &Found| (f.meta.as_ref().map(|m| m.category.clone()), f.id.clone());
+            key(a).cmp(&key(b))
+        });
+        Ok(out)
+    }
+
+    fn collect(&self, query: &dyn TantivyQuery) -> Result<Vec<Found>> {
+        let searcher = self.searcher();
+        let mut addrs: Vec<DocAddress> = searcher
+            .search(query, &DocSetCollector)
+            .context("cannot search the index")?
+            .into_iter()
+            .collect();
+        addrs.sort();
+        addrs.into_iter().map(|a| self.found(a)).collect()
+    }
+
+    /// The best documents for a query, best first.
+    pub fn top(&self, query: &Query, limit: usize) -> Result<Vec<(f32, DocRef)>> {
+        let query = self.compile(query);
+        self.searcher()
+            .search(&*query, &TopDocs::with_limit(limit.max(1)).order_by_score())
+            .context("cannot search the index")
+    }
+
+    /// For each document, the query's score there (`None` where it does not match): one
+    /// weight, one scorer per segment, seeking forward in document order.
+    pub fn scores_at(&self, query: &Query, docs: &[DocRef], scoring: bool) -> Vec<Option<f32>> {
+        let mut out = vec![None; docs.len()];
+        let searcher = self.searcher();
+        let enable = if scoring {
+            EnableScoring::enabled_from_searcher(&searcher)
+        } else {
+            EnableScoring::disabled_from_searcher(&searcher)
+        };
+        let Ok(weight) = self.compile(query).weight(enable) else {
+            return out;
+        };
+        let mut order: Vec<usize> = (0..docs.len()).collect();
+        order.sort_by_key(|&k| docs[k]);
+        let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
+        for k in order {
+            let addr = docs[k];
+            if current
+                .as_ref()
+                .is_none_or(|(seg, _)| *seg != addr.segment_ord)
+            {
+                let reader = searcher.segment_reader(addr.segment_ord);
+                current = weight
+                    .scorer(reader, 1.0)
+                    .ok()
+                    .map(|s| (addr.segment_ord, s));
+            }
+            let Some((_, scorer)) = current.as_mut() else {
+                continue;
+            };
+            let doc: DocId = addr.doc_id;
+            // A scorer may only move forward; documents come in order.
+            if scorer.doc() < doc && scorer.doc() != TERMINATED {
+                scorer.seek(doc);
+            }
+            if scorer.doc() == doc {
+                out[k] = Some(scorer.score());
+            }
+        }
+        out
+    }
+
+    /// A document's stored fields.
+    pub fn found(&self, addr: DocRef) -> Result<Found> {
+        let doc: TantivyDocument = self.searcher().doc(addr).context("cannot read the index")?;
+        let f = self.fields;
+        let get = |field: TField| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let origin = Origin::from_key(&get(f.origin))
+            .context("the index holds a document without an origin")?;
+        let kind = if get(f.kind) == Kind::Section.code() {
+            Kind::Section
+        } else {
+            Kind::Entry
+        };
+        let meta = match kind {
+            Kind::Entry => Some(
+                serde_json::from_str(&get(f.meta))
+                    .context("the index holds unreadable metadata")?,
+            ),
+            Kind::Section => None,
+        };
+        let section = (kind == Kind::Section).then(|| (get(f.heading), get(f.anchor)));
+        Ok(Found {
+            id: get(f.id),
+            kind,
+            origin,
+            meta,
+            section,
+        })
+    }
+
+    fn compile(&self, query: &Query) -> Box<dyn TantivyQuery> {
+        let f = self.fields;
+        let term = |field: TField, word: &str| Term::from_field_text(field, word);
+        match query {
+            Query::Term(field, word) => Box::new(TermQuery::new(
+                term(f.text(*field), word),
+                IndexRecordOption::WithFreqs,
+            )),
+            Query::Phrase(field, words, slop) => {
+                if words.len() == 1 {
+                    return self.compile(&Query::Term(*field, words[0].clone()));
+                }
+                let terms = words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| (i, term(f.text(*field), w)))
+                    .collect();
+                Box::new(PhraseQuery::new_with_offset_and_slop(terms, *slop))
+            }
+            Query::Any(qs) => Box::new(BooleanQuery::new(
+                qs.iter()
+                    .map(|q| (Occur::Should, self.compile(q)))
+                    .collect(),
+            )),
+            Query::All(qs) if qs.is_empty() => Box::new(AllQuery),
+            Query::All(qs) => Box::new(BooleanQuery::new(
+                qs.iter().map(|q| (Occur::Must, self.compile(q))).collect(),
+            )),
+            Query::With(first, extra) => {
+                let mut clauses = vec![(Occur::Must, self.compile(first))];
+                clauses.extend(extra.iter().map(|q| (Occur::Should, self.compile(q))));
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Query::Boost(q, by) => Box::new(BoostQuery::new(self.compile(q), *by)),
+            Query::Key(key) => Box::new(TermQuery::new(
+                term(f.key, &key.term()),
+                IndexRecordOption::Basic,
+            )),
+            Query::InCategory(q, category) => filtered(self.compile(q), term(f.category, category)),
+            Query::OfKind(q, kind) => filtered(self.compile(q), term(f.kind, kind.code())),
+        }
+    }
+}
+
+/// `query`, restricted to documents holding `term` (which adds nothing to the score).
+fn filtered(query: Box<dyn TantivyQuery>, term: Term) -> Box<dyn TantivyQuery> {
+    let filter = TermQuery::new(term, IndexRecordOption::Basic);
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, query),
+        (
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(filter), 0.0)),
+        ),
+    ]))
+}
+
+/// A writer sized for the job: small batches index faster on one thread than starting more
+/// would save.
+fn writer_for(index: &Index, docs: usize) -> Result<IndexWriter> {
+    let threads = if docs >= 1_000 {
+        thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    } else {
+        1
+    };
+    // An update of a few files needs little memory, and every byte of the arena is paged in.
+    let budget = if docs >= 1_000 {
+        threads * 40_000_000
+    } else {
+        15_000_000 // tantivy's minimum
+    };
+    index
+        .writer_with_num_threads::<TantivyDocument>(threads, budget)
+        .context("cannot start writing the index")
+}
+
+/// An entry's documents: the entry document, then one per `##` section.
+fn documents(f: Fields, e: &Entry) -> Vec<TantivyDocument> {
+    let m = &e.meta;
+    let origin_key = Key::Origin(e.origin.clone()).term();
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.id, &m.id);
+    doc.add_text(f.kind, Kind::Entry.code());
+    doc.add_text(f.key, Key::Id(m.id.clone()).term());
+    doc.add_text(f.key, Key::Loose(text::loose_key(&m.id)).term());
+    for alias in &m.aliases {
+        doc.add_text(f.key, Key::Alias(alias.clone()).term());
+        doc.add_text(f.key, Key::Loose(text::loose_key(alias)).term());
+        doc.add_text(f.aliases, alias);
+    }
+    doc.add_text(f.key, &origin_key);
+    doc.add_text(f.category, &m.category);
+    doc.add_text(f.title, &m.title);
+    doc.add_text(f.summary, &m.summary);
+    for q in &e.questions {
+        doc.add_text(f.questions, q);
+    }
+    for tag in &m.tags {
+        doc.add_text(f.tags, tag);
+    }
+    doc.add_text(f.names, format!("{} {}", m.id, m.category));
+    doc.add_text(f.body, markdown::plain(&e.body).text);
+    doc.add_text(
+        f.meta,
+        serde_json::to_string(m).expect("metadata serializes"),
+    );
+    doc.add_text(f.origin, e.origin.to_key());
+    let mut docs = vec![doc];
+    for section in markdown::sections(&e.body)
+        .into_iter()
+        .filter(|s| s.level == 2)
+    {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &m.id);
+        doc.add_text(f.kind, Kind::Section.code());
+        doc.add_text(f.key, &origin_key);
+        doc.add_text(f.category, &m.category);
+        doc.add_text(f.heading, &section.title);
+        doc.add_text(f.anchor, &section.anchor);
+        doc.add_text(f.body, markdown::plain(&e.body[section.range]).text);
+        doc.add_text(f.origin, e.origin.to_key());
+        docs.push(doc);
+    }
+    docs
+}
+
+/// Index files built into the binary, as a read-only tantivy directory over its bytes.
+#[derive(Debug, Clone)]
+struct StaticDir(&'static [(&'static str, &'static [u8])]);
+
+impl StaticDir {
+    fn file(&self, path: &Path) -> Option<&'static [u8]> {
+        self.0
+            .iter()
+            .find(|(name, _)| Path::new(name) == path)
+            .map(|(_, bytes)| *bytes)
+    }
+}
+
+fn read_only() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        "the built-in index is read-only",
+    )
+}
+
+impl Directory for StaticDir {
+    fn get_file_handle(&self, path: &Path) -> Result<Arc<dyn FileHandle>, OpenReadError> {
+        self.file(path)
+            .map(|bytes| Arc::new(bytes) as Arc<dyn FileHandle>)
+            .ok_or_else(|| OpenReadError::FileDoesNotExist(path.to_path_buf()))
+    }
+
+    fn delete(&self, path: &Path) -> Result<(), DeleteError> {
+        Err(DeleteError::IoError {
+            io_error: Arc::new(read_only()),
+            filepath: path.to_path_buf(),
+        })
+    }
+
+    fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
+        Ok(self.file(path).is_some())
+    }
+
+    fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
+        Err(OpenWriteError::wrap_io_error(
+            read_only(),
+            path.to_path_buf(),
+        ))
+    }
+
+    fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
+        self.file(path)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| OpenReadError::FileDoesNotExist(path.to_path_buf()))
+    }
+
+    fn atomic_write(&self, _path: &Path, _data: &[u8]) -> io::Result<()> {
+        Err(read_only())
+    }
+
+    fn sync_directory(&self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Nothing can change, so there is nothing to lock.
+    fn acquire_lock(&self, _lock: &Lock) -> Result<DirectoryLock, LockError> {
+        Ok(DirectoryLock::from(Box::new(())))
+    }
+
+    fn watch(&self, _callback: WatchCallback) -> tantivy::Result<WatchHandle> {
+        Ok(WatchHandle::empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, body: &str) -> Entry {
+        let text = format!(
+            "---\nid: {id}\ntitle: \"{id} title\"\nsummary: s\ncategory: syntax\naliases: [\"{id}-alias\"]\nquestions: [\"why does {id} happen\"]\n---\n{body}"
+        );
+        Entry::parse(Origin::User(format!("/kb/{id}.md").into()), &text).unwrap()
+    }
+
+    #[test]
+    fn entries_and_sections_are_documents_found_by_key() {
+        let mut idx = GuideIndex::in_memory().unwrap();
+        let a = entry(
+            "alpha",
+            "## In short\nLazy words.\n## The staticmethod part\nStatic text.\n",
+        );
+        idx.apply(&[], &[a.clone(), entry("beta", "## B\nOther.\n")], "p1")
+            .unwrap();
+        assert_eq!(idx.payload().as_deref(), Some("p1"));
+        assert_eq!(idx.entry_count(), 2);
+        assert_eq!(idx.count(Kind::Section), 3);
+        let found = idx.lookup(&Key::Loose("alphaalias".into())).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].meta.as_ref().unwrap().title, "alpha title");
+        assert!(idx.has(&Key::Id("beta".into())));
+        // A section answers a query on its own words.
+        let mut stems = text::Stems::default();
+        let word = analyze("staticmethod", &mut stems)[0].0.clone();
+        let hits = idx
+            .top(
+                &Query::OfKind(Box::new(Query::Term(Field::Body, word)), Kind::Section),
+                5,
+            )
+            .unwrap();
+        let f = idx.found(hits[0].1).unwrap();
+        assert_eq!(
+            f.section,
+            Some((
+                "The staticmethod part".into(),
+                "the-staticmethod-part".into()
+            ))
+        );
+        assert!(
+            idx.vocab()
+                .closest("staticmetod", 1)
+                .iter()
+                .any(|(w, _)| w == "staticmethod")
+        );
+        // Replacing a file's documents by origin, twice (a replay), leaves one copy.
+        for _ in 0..2 {
+            idx.apply(&[a.origin.clone()], std::slice::from_ref(&a), "p2")
+                .unwrap();
+        }
+        assert_eq!(idx.entry_count(), 2);
+        assert_eq!(idx.count(Kind::Section), 3);
+        let all: Vec<String> = idx.all().unwrap().into_iter().map(|f| f.id).collect();
+        assert_eq!(all, ["alpha", "beta"]);
+    }
+
+    #[test]
+    fn the_tokenizer_stems_parts_and_keeps_identifier_forms() {
+        let mut stems = text::Stems::default();
+        let words = analyze("Lazy QuerySets post_save", &mut stems);
+        let expect = [
+            ("lazi", 0),
+            ("queri", 1),
+            ("set", 2),
+            ("queryset", 1),
+            ("post", 3),
+            ("save", 4),
+            ("postsav", 3),
+            ("post_sav", 3),
+        ];
+        let expect: Vec<(String, usize)> =
+            expect.iter().map(|(w, p)| (w.to_string(), *p)).collect();
+        assert_eq!(words, expect);
+    }
+}

@@ -1,0 +1,570 @@
+//! The guide as every command sees it: the built-in entries and the user's, in one index that
+//! is kept fresh, and the one way to find, list and read an entry. `app` and `complete` both
+//! open the guide here.
+//!
+//! Without KB folders of the user's, the index is the one built into the binary, read in
+//! place: nothing is written. Otherwise the cache folder (`store.rs`) holds an index of both,
+//! checked against the folders at the cost of a few `stat` calls (`fresh.rs`), updated in
+//! place when files changed, and rebuilt whole when an id moved between a user's file and a
+//! built-in entry (a user's entry with a built-in id replaces the built-in one). If the cache
+//! folder cannot be written (permissions, a full disk), the index is built in memory for the
+//! command, with a one-line warning. A saved index whose files changed behind pyguide's back,
+//! or that fails or panics while read, is rebuilt and the command answered from the new one.
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, anyhow};
+use guide::entry::{self, Entry, Origin, Problem};
+use guide::index::{Found, GuideIndex, Key};
+use guide::text;
+use guide::walk;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::builtin;
+use crate::fresh::{self, Manifest, SavedDirs};
+use crate::store::{Lock, Refusal, Store};
+
+/// What the guide is made of.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// The user's KB folders that exist, in precedence order.
+    pub roots: Vec<PathBuf>,
+    pub cache_dir: PathBuf,
+    /// PYGUIDE_RESCAN_SECONDS.
+    pub rescan: Option<u64>,
+}
+
+/// The open guide.
+pub struct Library {
+    index: GuideIndex,
+    sources: Sources,
+    /// The cache folder, when the index lives there.
+    store: Option<Store>,
+    /// The generation folder of the live index, when it is saved.
+    generation: Option<PathBuf>,
+    /// Problems in the user's files found while (re)indexing them: reported once, then.
+    pub problems: Vec<Problem>,
+    /// One-line warnings for this command (an index that could not be saved, or was damaged).
+    pub warnings: Vec<String>,
+    /// How many entries the index holds, when it was built or updated just now.
+    pub built: Option<u64>,
+    /// How long the freshness check took (reported with PYGUIDE_TIMINGS).
+    pub check_took: Duration,
+}
+
+/// A state of the saved index: the guide it was built from, and the manifest recording which
+/// files it holds. Kept in the index's commit payload, so both change in one atomic step.
+struct Payload {
+    fingerprint: String,
+    manifest: String,
+}
+
+impl Payload {
+    fn parse(text: &str) -> Option<Payload> {
+        let (fingerprint, manifest) = text.split_once(':')?;
+        Some(Payload {
+            fingerprint: fingerprint.to_string(),
+            manifest: manifest.to_string(),
+        })
+    }
+
+    fn new() -> Payload {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        Payload {
+            fingerprint: builtin::FINGERPRINT.to_string(),
+            manifest: format!("{nanos:x}{:x}", std::process::id()),
+        }
+    }
+
+    fn text(&self) -> String {
+        format!("{}:{}", self.fingerprint, self.manifest)
+    }
+}
+
+impl Library {
+    /// The guide, fresh.
+    pub fn open(sources: Sources) -> Result<Library> {
+        if sources.roots.is_empty() {
+            return Library::builtin(sources);
+        }
+        let store = match Store::open(&sources.cache_dir) {
+            Ok(store) => store,
+            Err(Refusal::NotOurs(e)) => return Err(e),
+            Err(Refusal::Unusable(e)) => return Library::in_memory(sources, e),
+        };
+        let started = Instant::now();
+        let live = Saved::open(&store);
+        let first = live.as_ref().map(|s| s.check(&sources));
+        let check_took = started.elapsed();
+        if let (Some(saved), Some(fresh::Check::Fresh)) = (&live, &first) {
+            if store.has_leftovers()
+                && let Some(lock) = store.try_lock()
+            {
+                store.collect(&lock);
+            }
+            let mut lib = Library::from_saved(sources, store, saved.generation.clone())?;
+            lib.check_took = check_took;
+            return Ok(lib);
+        }
+        drop(live);
+        let mut lib = Library::bring_up_to_date(sources, store)?;
+        lib.check_took = check_took;
+        Ok(lib)
+    }
+
+    /// Builds the index anew, whatever the state of the saved one (`pyguide index`).
+    pub fn rebuild(sources: Sources) -> Result<Library> {
+        if sources.roots.is_empty() {
+            return Library::builtin(sources);
+        }
+        match Store::open(&sources.cache_dir) {
+            Ok(store) => match store.lock() {
+                Ok(lock) => Library::rebuild_locked(sources, store, &lock),
+                Err(e) => Library::in_memory(sources, e),
+            },
+            Err(Refusal::NotOurs(e)) => Err(e),
+            Err(Refusal::Unusable(e)) => Library::in_memory(sources, e),
+        }
+    }
+
+    fn builtin(sources: Sources) -> Result<Library> {
+        Ok(Library {
+            index: builtin::index()?,
+            sources,
+            store: None,
+            generation: None,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            built: None,
+            check_took: Duration::ZERO,
+        })
+    }
+
+    fn from_saved(sources: Sources, store: Store, generation: PathBuf) -> Result<Library> {
+        Ok(Library {
+            index: GuideIndex::open_folder(&generation)?,
+            sources,
+            store: Some(store),
+            generation: Some(generation),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            built: None,
+            check_took: Duration::ZERO,
+        })
+    }
+
+    /// The built-in index plus the user's entries, in memory, because the cache folder cannot
+    /// be used (`why`).
+    fn in_memory(sources: Sources, why: anyhow::Error) -> Result<Library> {
+        let (manifest, mut problems) = fresh::scan(&sources.roots);
+        let (index, _) = build(&manifest, &Payload::new(), &mut problems)?;
+        let built = index.entry_count();
+        Ok(Library {
+            index,
+            sources,
+            store: None,
+            generation: None,
+            problems,
+            warnings: vec![format!("{why:#}; searching an index built in memory")],
+            built: Some(built),
+            check_took: Duration::ZERO,
+        })
+    }
+
+    /// Under the build lock: the saved index updated in place if only some files changed,
+    /// otherwise rebuilt.
+    fn bring_up_to_date(sources: Sources, store: Store) -> Result<Library> {
+        let lock = match store.lock() {
+            Ok(lock) => lock,
+            Err(e) => return Library::in_memory(sources, e),
+        };
+        // Another process may have brought it up to date while this one waited.
+        if let Some(saved) = Saved::open(&store) {
+            match saved.check(&sources) {
+                fresh::Check::Fresh => {
+                    return Library::from_saved(sources, store, saved.generation);
+                }
+                check => {
+                    if let Some(lib) = saved.update(&sources, &store, check)? {
+                        return Ok(lib);
+                    }
+                }
+            }
+        }
+        Library::rebuild_locked(sources, store, &lock)
+    }
+
+    /// Scans every file, builds a new generation and makes it the live one.
+    fn rebuild_locked(sources: Sources, store: Store, lock: &Lock) -> Result<Library> {
+        let (manifest, mut problems) = fresh::scan(&sources.roots);
+        let payload = Payload::new();
+        let (index, manifest) = build(&manifest, &payload, &mut problems)?;
+        let built = Some(index.entry_count());
+        let saved = (|| -> Result<PathBuf> {
+            let generation = store.new_generation(lock)?;
+            let written = (|| {
+                index.export(&generation)?;
+                manifest.save(&generation, &payload.manifest)?;
+                crate::store::seal(&generation)?;
+                store.publish(lock, &generation)
+            })();
+            if written.is_err() {
+                store.discard(&generation);
+            }
+            written.map(|()| generation)
+        })();
+        let mut lib = Library {
+            index,
+            sources,
+            store: Some(store),
+            generation: None,
+            problems,
+            warnings: Vec::new(),
+            built,
+            check_took: Duration::ZERO,
+        };
+        match saved {
+            Ok(generation) => lib.generation = Some(generation),
+            Err(e) => lib
+                .warnings
+                .push(format!("{e:#}; searching an index built in memory")),
+        }
+        Ok(lib)
+    }
+
+    pub fn index(&self) -> &GuideIndex {
+        &self.index
+    }
+
+    /// The cache folder, when the guide uses one.
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    /// Runs a read of the index. If it fails or panics on a saved index, the index is taken
+    /// for damaged: rebuilt, with a warning, and the read runs again on the new one.
+    pub fn guarded<T>(&mut self, op: impl Fn(&Library) -> Result<T>) -> Result<T> {
+        let first = quietly(|| op(self));
+        let damage = match first {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(e)) if self.generation.is_none() => return Err(e),
+            Ok(Err(e)) => format!("{e:#}"),
+            Err(panic) if self.generation.is_none() => panic::resume_unwind(panic),
+            Err(_) => "reading it failed".to_string(),
+        };
+        self.recover(&damage)?;
+        op(self)
+    }
+
+    /// Replaces a damaged saved index by a new build.
+    fn recover(&mut self, damage: &str) -> Result<()> {
+        let sources = self.sources.clone();
+        let mut fresh = Library::rebuild(sources)?;
+        fresh.warnings.insert(
+            0,
+            format!("the saved index was damaged ({damage}); rebuilt it"),
+        );
+        fresh.problems.extend(std::mem::take(&mut self.problems));
+        *self = fresh;
+        Ok(())
+    }
+
+    /// The entry a topic names: by id, then alias, then the name ignoring case, spaces,
+    /// hyphens and underscores. `None` unless exactly one entry matches.
+    pub fn find(&self, topic: &str) -> Result<Option<Found>> {
+        let topic = text::nfc(topic.trim());
+        if let Some(found) = self
+            .index
+            .lookup(&Key::Id(topic.to_string()))?
+            .into_iter()
+            .next()
+        {
+            return Ok(Some(found));
+        }
+        for key in [
+            Key::Alias(topic.to_string()),
+            Key::Loose(text::loose_key(&topic)),
+        ] {
+            let found = self.index.lookup(&key)?;
+            if found.len() == 1 {
+                return Ok(found.into_iter().next());
+            }
+        }
+        Ok(None)
+    }
+
+    /// Entries by id (those that exist), in the order given.
+    pub fn by_ids(&self, ids: &[String]) -> Result<Vec<Found>> {
+        let mut out = Vec::new();
+        for id in ids {
+            out.extend(self.index.lookup(&Key::Id(id.clone()))?);
+        }
+        Ok(out)
+    }
+
+    /// Every entry, by category then id.
+    pub fn all(&self) -> Result<Vec<Found>> {
+        self.index.all()
+    }
+
+    /// The categories, with how many entries each has.
+    pub fn categories(&self) -> Result<Vec<(String, usize)>> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for f in self.all()? {
+            let category = f.meta.map(|m| m.category).unwrap_or_default();
+            match out.iter_mut().find(|(c, _)| *c == category) {
+                Some((_, n)) => *n += 1,
+                None => out.push((category, 1)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// An entry, read from where it lives (the binary or the user's file) and parsed.
+    pub fn read(&self, origin: &Origin) -> Result<Entry> {
+        read_entry(origin)
+    }
+}
+
+/// An entry's text, read and parsed: the one way from a place to an [`Entry`].
+pub fn read_entry(origin: &Origin) -> Result<Entry> {
+    let text = match origin {
+        Origin::Builtin(rel) => builtin::text(rel)
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("this pyguide has no built-in entry {rel}"))?,
+        Origin::User(path) => walk::read_text(path).map_err(|p| anyhow!("{p}"))?,
+    };
+    Entry::parse(origin.clone(), &text).map_err(|p| anyhow!("{p}"))
+}
+
+/// The built-in entries, parsed. A problem here is a bug in the release; it is reported.
+pub fn builtin_entries() -> (Vec<Entry>, Vec<Problem>) {
+    let mut entries = Vec::new();
+    let mut problems = Vec::new();
+    for (rel, text) in builtin::FILES {
+        match Entry::parse(Origin::Builtin(rel.to_string()), text) {
+            Ok(e) => entries.push(e),
+            Err(p) => problems.push(p),
+        }
+    }
+    (entries, problems)
+}
+
+/// Runs `op`, catching a panic without printing it.
+fn quietly<T>(op: impl FnOnce() -> T) -> std::thread::Result<T> {
+    let hook = panic::take_hook();
+    panic::set_hook(Box::new(|_| {}));
+    let result = panic::catch_unwind(AssertUnwindSafe(op));
+    panic::set_hook(hook);
+    result
+}
+
+/// The saved index, as the cache folder's pointer names it, if it opens, was built by this
+/// pyguide, and its files are as they were written.
+struct Saved {
+    generation: PathBuf,
+    index: GuideIndex,
+    payload: Payload,
+    dirs: SavedDirs,
+}
+
+impl Saved {
+    fn open(store: &Store) -> Option<Saved> {
+        let generation = store.current()?;
+        if !crate::store::intact(&generation) {
+            return None;
+        }
+        let index = quietly(|| GuideIndex::open_folder(&generation))
+            .ok()?
+            .ok()?;
+        let payload = Payload::parse(&index.payload()?)?;
+        if payload.fingerprint != builtin::FINGERPRINT {
+            return None;
+        }
+        let dirs = SavedDirs::load(&generation, &payload.manifest).ok()?;
+        Some(Saved {
+            generation,
+            index,
+            payload,
+            dirs,
+        })
+    }
+
+    fn check(&self, sources: &Sources) -> fresh::Check {
+        fresh::check(&self.dirs, &sources.roots, sources.rescan)
+    }
+
+    /// Applies file changes to this index in place (tantivy commits atomically: readers see
+    /// the old state or the new). `None` when only a full rebuild is right: an id that
+    /// shadows or shadowed a built-in entry, or that another file also has.
+    fn update(
+        self,
+        sources: &Sources,
+        store: &Store,
+        check: fresh::Check,
+    ) -> Result<Option<Library>> {
+        let Ok(old) = Manifest::load(&self.generation, &self.payload.manifest) else {
+            return Ok(None);
+        };
+        let (mut manifest, mut problems) = match &check {
+            fresh::Check::Folders(changed) => fresh::rescan(&old, changed),
+            _ => fresh::scan(&sources.roots),
+        };
+        let changes = fresh::diff(&old, &manifest);
+        // Keyed by the paths' bytes with a fast hash: hashing a `Path` walks its components,
+        // and a guide of 100,000 files makes that most of an update's time.
+        let old_ids: FxHashMap<&OsStr, &str> = old
+            .files
+            .iter()
+            .map(|s| (s.path.as_os_str(), s.id.as_str()))
+            .collect();
+        let touched: FxHashSet<&OsStr> = changes
+            .added
+            .iter()
+            .map(|p| p.as_os_str())
+            .chain(changes.modified.iter().map(|s| s.path.as_os_str()))
+            .chain(changes.removed.iter().map(|s| s.path.as_os_str()))
+            .collect();
+        let mut ids_elsewhere: FxHashSet<&str> = FxHashSet::default();
+        for s in &old.files {
+            if !touched.contains(s.path.as_os_str()) && !s.id.is_empty() {
+                ids_elsewhere.insert(s.id.as_str());
+            }
+        }
+        let builtin_ids = builtin_ids();
+        let changed: Vec<PathBuf> = changes
+            .added
+            .iter()
+            .cloned()
+            .chain(changes.modified.iter().map(|s| s.path.clone()))
+            .collect();
+        let (entries, parse_problems) = walk::parse_files(&changed);
+        let mut new_ids: FxHashSet<&str> = FxHashSet::default();
+        for e in &entries {
+            if builtin_ids.contains(e.id())
+                || ids_elsewhere.contains(e.id())
+                || !new_ids.insert(e.id())
+            {
+                return Ok(None);
+            }
+        }
+        for stamp in changes.modified.iter().chain(&changes.removed) {
+            let id = old_ids.get(stamp.path.as_os_str()).copied().unwrap_or("");
+            if !id.is_empty() && (builtin_ids.contains(id) || ids_elsewhere.contains(id)) {
+                return Ok(None);
+            }
+        }
+        problems.extend(parse_problems);
+        // Carry the ids over from the old manifest, then set the changed files' ones.
+        let parsed: FxHashMap<&OsStr, &str> = entries
+            .iter()
+            .filter_map(|e| e.origin.path().map(|p| (p.as_os_str(), e.id())))
+            .collect();
+        for stamp in &mut manifest.files {
+            let path = stamp.path.as_os_str();
+            let id = match parsed.get(path) {
+                Some(id) => id,
+                None if touched.contains(path) => "",
+                None => old_ids.get(path).copied().unwrap_or(""),
+            };
+            if stamp.id != id {
+                stamp.id = id.to_string();
+            }
+        }
+        // Every touched file's documents go first, added ones too: replaying an update that
+        // was interrupted after its commit deletes what it added before adding it again.
+        let deletes: Vec<Origin> = touched
+            .iter()
+            .map(|p| Origin::User(PathBuf::from(p)))
+            .collect();
+        let Saved {
+            generation,
+            mut index,
+            ..
+        } = self;
+        let payload = Payload::new();
+        let written = (|| -> Result<()> {
+            // The new manifest is written first under its own name; the commit then names it.
+            manifest.save(&generation, &payload.manifest)?;
+            if !changes.is_empty() {
+                index.apply(&deletes, &entries, &payload.text())?;
+                index.save_vocab()?;
+            } else {
+                index.apply(&[], &[], &payload.text())?;
+            }
+            Manifest::remove_others(&generation, &payload.manifest);
+            crate::store::seal(&generation)
+        })();
+        if let Err(e) = written {
+            // A full disk, say: answer from memory this time, and say why.
+            let mut lib =
+                Library::in_memory(sources.clone(), e.context("cannot update the saved index"))?;
+            lib.problems.extend(problems);
+            return Ok(Some(lib));
+        }
+        let built = (!changes.is_empty()).then(|| index.entry_count());
+        Ok(Some(Library {
+            index,
+            sources: sources.clone(),
+            store: Some(store.clone()),
+            generation: Some(generation),
+            problems,
+            warnings: Vec::new(),
+            built,
+            check_took: Duration::ZERO,
+        }))
+    }
+}
+
+fn builtin_ids() -> HashSet<String> {
+    builtin::index()
+        .and_then(|i| i.all())
+        .map(|all| all.into_iter().map(|f| f.id).collect())
+        .unwrap_or_default()
+}
+
+/// The built-in index plus the entries of the scanned files, in memory: a user entry with a
+/// built-in id replaces that entry, and of two user entries with one id the first (in folder
+/// precedence) wins. Returns the manifest with each file's id.
+fn build(
+    manifest: &Manifest,
+    payload: &Payload,
+    problems: &mut Vec<Problem>,
+) -> Result<(GuideIndex, Manifest)> {
+    let paths: Vec<PathBuf> = manifest.files.iter().map(|s| s.path.clone()).collect();
+    let (parsed, parse_problems) = walk::parse_files(&paths);
+    problems.extend(parse_problems);
+    let (user, merge_problems) = entry::merge(parsed);
+    problems.extend(merge_problems);
+    let mut index = builtin::index_copy()?;
+    let mut overridden = Vec::new();
+    for e in &user {
+        for found in index.lookup(&Key::Id(e.id().to_string()))? {
+            if found.origin.is_builtin() {
+                overridden.push(found.origin);
+            }
+        }
+    }
+    index
+        .apply(&overridden, &user, &payload.text())
+        .context("cannot index the entries")?;
+    let ids: FxHashMap<&Path, &str> = user
+        .iter()
+        .filter_map(|e| e.origin.path().map(|p| (p, e.id())))
+        .collect();
+    let mut manifest = manifest.clone();
+    for stamp in &mut manifest.files {
+        stamp.id = ids
+            .get(stamp.path.as_path())
+            .copied()
+            .unwrap_or("")
+            .to_string();
+    }
+    Ok((index, manifest))
+}

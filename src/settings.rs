@@ -1,0 +1,122 @@
+//! The command line, the config file, the environment and the terminal, settled once into
+//! plain values before any work starts (ripgrep's low args -> high args). Nothing below asks
+//! for a setting again.
+
+use std::env;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use guide::runs::Theme;
+
+use crate::cli::{Cli, ColorWhen};
+use crate::config::Config;
+use crate::library::Sources;
+use crate::paths::Paths;
+use crate::render::Style;
+use crate::term::{Output, Terminal};
+
+/// How results and entries are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// For a person at a terminal: blocks, wrapped, coloured when colour is on.
+    Blocks,
+    /// For a pipe or a file: tab-separated records, an entry's Markdown.
+    Plain,
+    Json,
+    Ids,
+}
+
+pub struct Settings {
+    pub paths: Paths,
+    /// Why the config file could not be used (every command but `paths` stops on it).
+    pub config_error: Option<anyhow::Error>,
+    pub terminal: Terminal,
+    pub style: Style,
+    /// Blocks on a terminal, plain in a pipe: decided by where stdout goes, not by colour.
+    pub format: Format,
+    /// Entries (`show`, `random`) rendered for a terminal: on a terminal, or when colour is
+    /// asked for (`--color always`, as an fzf preview does); an entry has no tabular form
+    /// for the choice of colour to upset.
+    pub render_entries: bool,
+    pub output: Output,
+    pub limit: usize,
+    /// `show` prints the short answer unless --full (the config file's `short`).
+    pub short: bool,
+    /// PYGUIDE_RESCAN_SECONDS.
+    pub rescan: Option<u64>,
+    /// VISUAL, else EDITOR, else vi.
+    pub editor: String,
+    /// PYGUIDE_TIMINGS: report the freshness check's time.
+    pub timings: bool,
+}
+
+impl Settings {
+    pub fn resolve(cli: &Cli) -> Result<Settings> {
+        let config_file = crate::paths::config_file()?;
+        let (config, config_error) = match Config::load(&config_file) {
+            Ok(config) => (config, None),
+            Err(e) => (Config::default(), Some(e)),
+        };
+        let paths = Paths::resolve(&cli.kb, &config.kb)?;
+        let terminal = Terminal::detect();
+        let color = match cli.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => terminal.is_tty && !terminal.no_color && !terminal.dumb,
+        };
+        // crossterm (under termimad) reads NO_COLOR itself; the choice made here is the one
+        // rule for prose and code alike.
+        termimad::crossterm::style::force_color_output(color);
+        let theme = match cli.theme.as_deref() {
+            Some(name) => name.parse().map_err(anyhow::Error::msg)?,
+            None => config.theme.unwrap_or(Theme::Dark),
+        };
+        let style = Style {
+            color,
+            width: terminal.width,
+            theme,
+            truecolor: terminal.truecolor,
+        };
+        let format = if terminal.is_tty {
+            Format::Blocks
+        } else {
+            Format::Plain
+        };
+        let render_entries = terminal.is_tty || cli.color == ColorWhen::Always;
+        let output = Output::new(&terminal, cli.no_pager, config.pager.as_deref());
+        let editor = ["VISUAL", "EDITOR"]
+            .iter()
+            .find_map(|k| env::var(k).ok().filter(|e| !e.trim().is_empty()))
+            .unwrap_or_else(|| "vi".to_string());
+        Ok(Settings {
+            paths,
+            config_error,
+            terminal,
+            style,
+            format,
+            render_entries,
+            output,
+            limit: config.limit.unwrap_or(10),
+            short: config.short.unwrap_or(false),
+            rescan: env::var("PYGUIDE_RESCAN_SECONDS")
+                .ok()
+                .and_then(|v| v.trim().parse().ok()),
+            editor,
+            timings: env::var_os("PYGUIDE_TIMINGS").is_some(),
+        })
+    }
+
+    /// What the guide is made of.
+    pub fn sources(&self) -> Sources {
+        Sources {
+            roots: self.paths.existing_kb_dirs(),
+            cache_dir: self.paths.cache_dir.clone(),
+            rescan: self.rescan,
+        }
+    }
+
+    /// The folder new entries go in.
+    pub fn user_kb_dir(&self) -> PathBuf {
+        self.paths.user_kb_dir().to_path_buf()
+    }
+}

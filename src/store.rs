@@ -1,0 +1,539 @@
+//! The cache folder, which pyguide owns, and nothing else: generations of the index, the
+//! pointer to the live one, the build lock, saved colour runs.
+//!
+//! pyguide writes, replaces or deletes only paths it created. The folder is marked as
+//! pyguide's with a `CACHEDIR.TAG` (the cache directory tagging convention, so backup tools
+//! skip it too); a folder that holds anything else is refused, never cleaned: pointing
+//! `PYGUIDE_CACHE_DIR` at `~/Documents` is an error that names the folder, not a loss. Each
+//! generation and colour folder carries a marker file, and only marked folders are ever
+//! removed. A folder owned by another user, or writable by other users, is refused too.
+//!
+//! No symlink is followed inside the folder: the lock is opened without following links or
+//! truncating, new folders are made with `mkdir` (which fails on anything in the way),
+//! files are written to a fresh temporary name (`O_EXCL`) and renamed into place (a rename
+//! replaces a link, it does not follow it), and the pointer is read without following links.
+//!
+//! A reader sees the old index or the new one, never half of either: a generation is written
+//! whole, then `current` is replaced atomically. Builders take `build.lock` (an OS lock,
+//! released when its process ends, so a stale file blocks nothing).
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+/// The tag that marks the folder as pyguide's (bford.info/cachedir).
+const TAG_FILE: &str = "CACHEDIR.TAG";
+const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by pyguide: the folder holds its search index.\n# It is a build output and safe to delete; pyguide writes nothing else here.\n";
+const LOCK_FILE: &str = "build.lock";
+const POINTER: &str = "current";
+/// The marker inside every generation and colour folder pyguide made.
+const MARKER: &str = "pyguide-made";
+/// The prefix of pyguide's temporary files.
+const TMP: &str = ".tmp-pyguide-";
+
+/// Why the cache folder cannot be used.
+#[derive(Debug)]
+pub enum Refusal {
+    /// It is not pyguide's to write in (foreign files, another owner, open to other users):
+    /// an error for the user to act on.
+    NotOurs(anyhow::Error),
+    /// It cannot be made or written (permissions, a file in the way, a full disk): pyguide
+    /// works from memory instead.
+    Unusable(anyhow::Error),
+}
+
+/// The cache folder, checked: pyguide's own.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+/// The build lock, held until dropped.
+pub struct Lock(#[allow(dead_code)] File);
+
+impl Store {
+    /// Opens (creating and marking it if it is new or empty) the cache folder.
+    pub fn open(dir: &Path) -> Result<Store, Refusal> {
+        let unusable = |e: io::Error, what: &str| {
+            Refusal::Unusable(anyhow!(
+                "cannot {what} the cache folder {}: {e}",
+                dir.display()
+            ))
+        };
+        match fs::metadata(dir) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if let Some(parent) = dir.parent() {
+                    fs::create_dir_all(parent).map_err(|e| unusable(e, "create"))?;
+                }
+                match fs::DirBuilder::new().mode(0o700).create(dir) {
+                    Ok(()) => {}
+                    // Another process made it meanwhile: check it like any existing folder.
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(unusable(e, "create")),
+                }
+            }
+            Err(e) => return Err(unusable(e, "read")),
+            Ok(meta) if !meta.is_dir() => {
+                return Err(Refusal::Unusable(anyhow!(
+                    "the cache folder {} is not a folder",
+                    dir.display()
+                )));
+            }
+            Ok(_) => {}
+        }
+        let store = Store {
+            dir: dir.to_path_buf(),
+        };
+        store.check_owner()?;
+        store.check_contents()?;
+        Ok(store)
+    }
+
+    fn not_ours(&self, why: String) -> Refusal {
+        Refusal::NotOurs(anyhow!(
+            "the cache folder {} {why}; pyguide keeps its index only in a folder of its own: set PYGUIDE_CACHE_DIR to a new or empty folder",
+            self.dir.display()
+        ))
+    }
+
+    /// Owned by this user and writable by nobody else: then nobody else can plant a link.
+    fn check_owner(&self) -> Result<(), Refusal> {
+        let meta = fs::metadata(&self.dir)
+            .map_err(|e| Refusal::Unusable(anyhow!("cannot read {}: {e}", self.dir.display())))?;
+        let me = rustix::process::geteuid().as_raw();
+        if meta.uid() != me && me != 0 {
+            return Err(self.not_ours(format!("belongs to another user (uid {})", meta.uid())));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(self.not_ours(
+                "is writable by other users (remove their write permission: chmod go-w)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Marks a new or empty folder (and one holding only an older pyguide's layout); refuses
+    /// one that holds anything else.
+    fn check_contents(&self) -> Result<(), Refusal> {
+        let read = fs::read_dir(&self.dir)
+            .map_err(|e| Refusal::Unusable(anyhow!("cannot read {}: {e}", self.dir.display())))?;
+        let mut tagged = false;
+        let mut damaged_tag = false;
+        let mut ours = false;
+        let mut foreign = Vec::new();
+        for item in read.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            let path = item.path();
+            let kind = item.file_type().ok();
+            let is_dir = kind.is_some_and(|k| k.is_dir());
+            let is_file = kind.is_some_and(|k| k.is_file());
+            match name.as_str() {
+                TAG_FILE if is_file && is_our_tag(&path) => tagged = true,
+                TAG_FILE if is_file => damaged_tag = true,
+                LOCK_FILE | POINTER if is_file => {}
+                n if n.starts_with(TMP) && is_file => {}
+                n if (n.starts_with("gen-") || n.starts_with("colors-"))
+                    && is_dir
+                    && path.join(MARKER).is_file() =>
+                {
+                    ours = true
+                }
+                n if is_legacy(n, is_dir, is_file) => {}
+                _ => foreign.push(name),
+            }
+        }
+        // A tag that is not pyguide's is another tool's, unless folders pyguide marked say
+        // the folder is pyguide's and the tag was damaged (then it is written again).
+        if damaged_tag && !ours {
+            foreign.push(TAG_FILE.to_string());
+        }
+        if !foreign.is_empty() {
+            foreign.sort();
+            let shown: Vec<String> = foreign.iter().take(3).map(|n| format!("`{n}`")).collect();
+            let more = if foreign.len() > 3 { ", ..." } else { "" };
+            return Err(self.not_ours(format!(
+                "holds files pyguide did not create ({}{more})",
+                shown.join(", ")
+            )));
+        }
+        if !tagged {
+            // New, empty, an earlier pyguide's cache or a damaged tag: pyguide's from now on.
+            self.write(TAG_FILE, TAG.as_bytes())
+                .map_err(Refusal::Unusable)?;
+            self.adopt_legacy();
+        }
+        Ok(())
+    }
+
+    /// Marks the folders an earlier pyguide (which wrote no markers) left, so they can go.
+    fn adopt_legacy(&self) {
+        let Ok(read) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for item in read.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            if item.file_type().is_ok_and(|k| k.is_dir()) && is_legacy(&name, true, false) {
+                let _ = create_new(&item.path().join(MARKER), b"");
+            }
+        }
+    }
+
+    /// Takes the build lock, waiting for another builder to finish.
+    pub fn lock(&self) -> Result<Lock> {
+        let path = self.dir.join(LOCK_FILE);
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            bail!("{} is not a regular file", path.display());
+        }
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(Lock(file))
+    }
+
+    /// Takes the build lock if nobody holds it.
+    pub fn try_lock(&self) -> Option<Lock> {
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(self.dir.join(LOCK_FILE))
+            .ok()?;
+        file.try_lock().ok().map(|()| Lock(file))
+    }
+
+    /// The live generation folder, if there is one and it is pyguide's.
+    pub fn current(&self) -> Option<PathBuf> {
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(self.dir.join(POINTER))
+            .ok()?;
+        let mut name = String::new();
+        file.take(256).read_to_string(&mut name).ok()?;
+        let name = name.trim();
+        if !name.starts_with("gen-") || !name[4..].bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        let dir = self.dir.join(name);
+        dir.join(MARKER).is_file().then_some(dir)
+    }
+
+    /// A new, empty, marked generation folder to build into.
+    pub fn new_generation(&self, _lock: &Lock) -> Result<PathBuf> {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = format!("gen-{:x}{:x}", nanos, std::process::id());
+        let dir = self.dir.join(&name);
+        fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        create_new(&dir.join(MARKER), b"")
+            .with_context(|| format!("cannot write in {}", dir.display()))?;
+        Ok(dir)
+    }
+
+    /// Makes a generation the live one, then removes every other generation.
+    pub fn publish(&self, lock: &Lock, generation: &Path) -> Result<()> {
+        let name = generation
+            .file_name()
+            .context("a generation folder has a name")?
+            .to_string_lossy()
+            .into_owned();
+        self.write(POINTER, name.as_bytes())?;
+        self.collect(lock);
+        Ok(())
+    }
+
+    /// Removes a generation that will not be used (a build that failed).
+    pub fn discard(&self, generation: &Path) {
+        if generation.join(MARKER).is_file() {
+            let _ = fs::remove_dir_all(generation);
+        }
+    }
+
+    /// Removes what killed builds and older versions left: marked generations that are not
+    /// live, colour folders of other builds, temporary files. Only under the lock, so
+    /// nothing being built is touched; a reader with an old generation open keeps its files
+    /// (they are mapped) until it exits.
+    pub fn collect(&self, _lock: &Lock) {
+        let live = self.current();
+        let colors = format!("colors-{}", crate::builtin::FINGERPRINT);
+        let Ok(read) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for item in read.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            let path = item.path();
+            let marked_dir =
+                item.file_type().is_ok_and(|k| k.is_dir()) && path.join(MARKER).is_file();
+            let stale_gen = name.starts_with("gen-") && Some(&path) != live.as_ref();
+            let stale_colors = name.starts_with("colors-") && name != colors;
+            if marked_dir && (stale_gen || stale_colors) {
+                let _ = fs::remove_dir_all(&path);
+            } else if name.starts_with(TMP) && item.file_type().is_ok_and(|k| k.is_file()) {
+                let _ = fs::remove_file(&path);
+            }
+        }
+    }
+
+    /// Whether marked folders other than the live generation are lying around.
+    pub fn has_leftovers(&self) -> bool {
+        let live = self.current();
+        fs::read_dir(&self.dir).is_ok_and(|read| {
+            read.flatten().any(|item| {
+                let name = item.file_name();
+                let name = name.to_string_lossy();
+                (name.starts_with("gen-") && Some(item.path()) != live) || name.starts_with(TMP)
+            })
+        })
+    }
+
+    /// The folder of this build's saved colour runs (made and marked on first use).
+    pub fn colors_dir(&self) -> Option<PathBuf> {
+        let dir = self
+            .dir
+            .join(format!("colors-{}", crate::builtin::FINGERPRINT));
+        if dir.join(MARKER).is_file() {
+            return Some(dir);
+        }
+        match fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => create_new(&dir.join(MARKER), b"").ok().map(|()| dir),
+            Err(_) => None,
+        }
+    }
+
+    /// Empties this build's colour folder (it only grows as entries are edited).
+    pub fn clear_colors(&self) {
+        if let Some(dir) = self.colors_dir() {
+            let _ = fs::remove_dir_all(&dir);
+        }
+    }
+
+    /// Writes a file of the folder whole or not at all.
+    fn write(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        write_atomic(&self.dir, name, bytes)
+    }
+}
+
+/// The record of a generation's files as pyguide left them (name, size, modification time).
+const SEAL: &str = "seal.tsv";
+
+/// Records what a generation folder holds, once it is complete.
+pub fn seal(generation: &Path) -> Result<()> {
+    let mut text = String::new();
+    for (name, size, mtime) in listing(generation)? {
+        text.push_str(&format!("{size}\t{mtime}\t{name}\n"));
+    }
+    write_atomic(generation, SEAL, text.as_bytes())
+}
+
+/// Whether a generation's files are as [`seal`] recorded them: a file written, truncated or
+/// removed behind pyguide's back (damage) changes its size or time.
+pub fn intact(generation: &Path) -> bool {
+    let Ok(recorded) = fs::read_to_string(generation.join(SEAL)) else {
+        return false;
+    };
+    let Ok(now) = listing(generation) else {
+        return false;
+    };
+    let now: String = now
+        .into_iter()
+        .map(|(name, size, mtime)| format!("{size}\t{mtime}\t{name}\n"))
+        .collect();
+    now == recorded
+}
+
+/// A generation's files (not the seal, not hidden lock files), sorted by name.
+fn listing(generation: &Path) -> Result<Vec<(String, u64, i64)>> {
+    let mut out = Vec::new();
+    for item in fs::read_dir(generation)
+        .with_context(|| format!("cannot read {}", generation.display()))?
+        .flatten()
+    {
+        let name = item.file_name().to_string_lossy().into_owned();
+        if name == SEAL || name.starts_with('.') {
+            continue;
+        }
+        let meta = item.metadata()?;
+        out.push((
+            name,
+            meta.len(),
+            meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+        ));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Writes `dir/name` whole or not at all: a fresh temporary file (created exclusively, so it
+/// follows no link), then a rename over the name (which replaces a link, never follows it).
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    let target = dir.join(name);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP)
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    tmp.persist(&target)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    Ok(())
+}
+
+/// Creates a file that must not exist (no link followed).
+fn create_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)
+}
+
+fn is_our_tag(path: &Path) -> bool {
+    let Ok(file) = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+    else {
+        return false;
+    };
+    let mut head = String::new();
+    file.take(200).read_to_string(&mut head).is_ok()
+        && head.starts_with("Signature: 8a477f597d28d172789f06886806bc55")
+        && head.contains("pyguide")
+}
+
+/// What pyguide 0.1's cache held, exactly: `gen-<16 hex>-<pid>-<nanos>` and
+/// `colors-<hex>` folders, `current`, `current.tmp-<pid>`, `build.lock`.
+fn is_legacy(name: &str, is_dir: bool, is_file: bool) -> bool {
+    let hex = |s: &str, n: Option<usize>| {
+        !s.is_empty() && n.is_none_or(|n| s.len() == n) && s.bytes().all(|b| b.is_ascii_hexdigit())
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if is_dir {
+        if let Some(rest) = name.strip_prefix("gen-") {
+            let parts: Vec<&str> = rest.split('-').collect();
+            return parts.len() == 3
+                && hex(parts[0], Some(16))
+                && digits(parts[1])
+                && digits(parts[2]);
+        }
+        return name.strip_prefix("colors-").is_some_and(|h| hex(h, None));
+    }
+    is_file
+        && (name == "current"
+            || name == "build.lock"
+            || name.strip_prefix("current.tmp-").is_some_and(digits))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(dir: &Path) -> String {
+        match Store::open(dir) {
+            Err(Refusal::NotOurs(e)) => e.to_string(),
+            Err(Refusal::Unusable(e)) => panic!("unusable, not refused: {e}"),
+            Ok(_) => panic!("{} was accepted", dir.display()),
+        }
+    }
+
+    #[test]
+    fn a_folder_with_the_users_files_is_refused_and_left_alone() {
+        let root = tempfile::tempdir().unwrap();
+        let docs = root.path().join("Documents");
+        fs::create_dir_all(docs.join("gen-ai")).unwrap();
+        fs::write(docs.join("gen-ai/notes.md"), "mine").unwrap();
+        fs::write(docs.join("current"), "my file called current").unwrap();
+        let message = refused(&docs);
+        assert!(
+            message.contains("holds files pyguide did not create (`gen-ai`)"),
+            "{message}"
+        );
+        assert_eq!(
+            fs::read_to_string(docs.join("gen-ai/notes.md")).unwrap(),
+            "mine"
+        );
+        assert!(!docs.join(TAG_FILE).exists());
+    }
+
+    #[test]
+    fn a_new_folder_is_made_marked_and_private() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("cache/pyguide");
+        let store = Store::open(&dir).unwrap();
+        assert!(is_our_tag(&dir.join(TAG_FILE)));
+        assert_eq!(fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
+        let lock = store.lock().unwrap();
+        let g1 = store.new_generation(&lock).unwrap();
+        store.publish(&lock, &g1).unwrap();
+        assert_eq!(store.current(), Some(g1.clone()));
+        let g2 = store.new_generation(&lock).unwrap();
+        store.publish(&lock, &g2).unwrap();
+        assert!(!g1.exists(), "the old generation is collected");
+        assert_eq!(store.current(), Some(g2));
+        // Opening it again accepts what pyguide wrote.
+        Store::open(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_older_pyguides_cache_is_adopted() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("pyguide");
+        fs::create_dir_all(dir.join("gen-0123456789abcdef-42-17")).unwrap();
+        fs::create_dir_all(dir.join("colors-beef")).unwrap();
+        fs::write(dir.join("current"), "gen-0123456789abcdef-42-17").unwrap();
+        fs::write(dir.join("build.lock"), "").unwrap();
+        let store = Store::open(&dir).unwrap();
+        let lock = store.lock().unwrap();
+        store.collect(&lock);
+        assert!(!dir.join("gen-0123456789abcdef-42-17").exists());
+        assert!(!dir.join("colors-beef").exists());
+    }
+
+    #[test]
+    fn a_folder_open_to_other_users_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("shared");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+        assert!(refused(&dir).contains("writable by other users"));
+    }
+
+    #[test]
+    fn links_planted_in_the_folder_are_never_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("pyguide");
+        let store = Store::open(&dir).unwrap();
+        let victim = root.path().join("victim.txt");
+        fs::write(&victim, "precious").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.join(LOCK_FILE)).unwrap();
+        assert!(store.lock().is_err(), "a linked lock file is not opened");
+        fs::remove_file(dir.join(LOCK_FILE)).unwrap();
+        std::os::unix::fs::symlink(&victim, dir.join(POINTER)).unwrap();
+        assert_eq!(store.current(), None);
+        let lock = store.lock().unwrap();
+        let g = store.new_generation(&lock).unwrap();
+        store.publish(&lock, &g).unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(fs::symlink_metadata(dir.join(POINTER)).unwrap().is_file());
+    }
+}
