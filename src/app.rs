@@ -272,11 +272,16 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
             (None, Some(words)) => Some(section_by_words(&entry, words)?),
             (None, None) => None,
         };
+        // A name for something inside the entry (an alias like `ExitStack`) that a section's
+        // heading holds: the pager opens there.
+        let matched = (found.id != name)
+            .then(|| heading_naming(&entry, name))
+            .flatten();
         return Ok(Some(Resolved {
             meta,
             origin: found.origin,
             section,
-            matched: None,
+            matched,
         }));
     }
     if anchor.is_some() {
@@ -329,6 +334,19 @@ fn section_by_anchor(entry: &Entry, anchor: &str) -> Result<String> {
         entry.id(),
         known.join(", ")
     )
+}
+
+/// The section (not the short answer) whose heading holds the name, compared loosely.
+fn heading_naming(entry: &Entry, name: &str) -> Option<search::SectionHit> {
+    let key = guide::text::loose_key(name);
+    markdown::sections(&entry.body)
+        .into_iter()
+        .filter(|s| !s.title.eq_ignore_ascii_case(standard::SHORT_ANSWER))
+        .find(|s| guide::text::loose_key(&s.title).contains(&key))
+        .map(|s| search::SectionHit {
+            title: s.title,
+            anchor: s.anchor,
+        })
 }
 
 /// The section whose heading shares the most words with `words`.
@@ -497,8 +515,8 @@ fn check(s: &Settings, dirs: &[PathBuf], exec: Option<Exec>, strict: bool) -> Re
         problems.extend(dup);
         if strict {
             problems.extend(user.iter().flat_map(standard::problems));
-            problems.extend(builtin_checked.iter().flat_map(standard::problems));
         }
+        problems.extend(builtin_checked.iter().flat_map(standard::problems));
         run = builtin_checked.clone();
         checked.extend(user);
         checked.extend(builtin_checked);

@@ -494,6 +494,11 @@ impl Saved {
             manifest.save(&generation, &payload.manifest)?;
             if !changes.is_empty() {
                 index.apply(&deletes, &entries, &payload.text())?;
+                // Fault injection for the test that an update interrupted right after its
+                // commit leaves a consistent guide (tests/faults.rs).
+                if std::env::var_os("PYGUIDE_TEST_DIE_AFTER_COMMIT").is_some() {
+                    std::process::abort();
+                }
                 index.save_vocab()?;
             } else {
                 index.apply(&[], &[], &payload.text())?;

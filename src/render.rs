@@ -456,8 +456,12 @@ impl Prose<'_> {
             .collect();
         let mut lead = lead.to_string();
         if !scope.is_empty() {
-            let _ = writeln!(self.out, "{lead}  {d}({}){r}", scope_label(&scope));
-            lead = rest.to_string();
+            let label = format!("({})", scope_label(&scope));
+            let room = self.width.saturating_sub(columns(&lead) + 2).max(8);
+            for line in wrap(&label, room) {
+                let _ = writeln!(self.out, "{lead}  {d}{}{r}", &label[line]);
+                lead = rest.to_string();
+            }
         }
         let runs = if self.style.color {
             (self.colors)(code.lang, &text)
@@ -1197,6 +1201,7 @@ mod tests {
             section: None,
             snippet: crate::snippet::Snippet::default(),
             confident: true,
+            clear: true,
         };
         let out = hits(&[hit], style(false, 40));
         assert!(out.lines().all(|l| columns(l) <= 40), "{out}");

@@ -260,7 +260,7 @@ const ENTRY_FIELDS: [(Field, f32); 7] = [
 ];
 
 /// A section's heading counts like an entry's title; its text like a body.
-const SECTION_FIELDS: [(Field, f32); 2] = [(Field::Heading, 2.5), (Field::Body, 1.0)];
+const SECTION_FIELDS: [(Field, f32); 2] = [(Field::Heading, 4.0), (Field::Body, 1.0)];
 
 /// The fields that say what an entry is about (everything but the body).
 const STRONG: [Field; 7] = [
@@ -276,17 +276,44 @@ const STRONG: [Field; 7] = [
 /// How much of its section's score an entry gets.
 const SECTION_SHARE: f32 = 0.5;
 
+/// Words standing together (each adjacent pair, within two positions), by field.
+const PROXIMITY: [(Field, f32); 4] = [
+    (Field::Questions, 3.0),
+    (Field::Title, 2.0),
+    (Field::Summary, 1.0),
+    (Field::Body, 1.0),
+];
+
+/// The weight of the whole query in a row among an entry's questions or in its title.
+const ASKED: f32 = 2.0;
+
+/// How sharply the share of the query an entry matches scales its score.
+const COVERAGE_POWER: f32 = 2.0;
+
 /// A query (or one of its words) that is an entry's id or alias, compared loosely.
 const NAMED_BOOST: f32 = 4.0;
 const UNIT_NAMED_BOOST: f32 = 1.5;
 
 /// The share of the query's weight a hit must match in its strong fields (or as a rare word
 /// of its body) to be confident.
-const CONFIDENT: f32 = 0.5;
+const CONFIDENT: f32 = 0.45;
 
 /// A word in at most this many entries is specific enough that finding it in an entry's body
 /// alone counts toward confidence (a user's note about `quokka`).
 const RARE: u64 = 3;
+
+/// How much an entry's closest question (by the share of the query it holds) lifts it: fully
+/// alike doubles its score.
+const ALIKE: f32 = 1.0;
+
+/// A question of the entry holding this share of the query answers it.
+const ALIKE_ANSWERS: f32 = 0.75;
+
+/// How much more a word the guide lacks weighs than one word of the guide.
+const UNKNOWN: f32 = 1.5;
+
+/// How far ahead of the next an entry matching nearly all the query must be to answer it.
+const DOMINANT: f32 = 2.0;
 
 /// Most hits a query can ask for.
 pub const MAX_LIMIT: usize = 1000;
@@ -320,6 +347,8 @@ pub struct Hit {
     pub snippet: Snippet,
     /// Whether this hit answers the query (see the module header).
     pub confident: bool,
+    /// It matches nearly every word of the query (and some in its strong fields).
+    pub clear: bool,
 }
 
 #[derive(Debug, Default)]
@@ -357,6 +386,8 @@ struct Unit {
     stop: bool,
     /// How much it says about what is meant: rarer is more (inverse document frequency).
     weight: f32,
+    /// Replaced by a close guide word: it counts half toward confidence.
+    corrected: bool,
 }
 
 impl Unit {
@@ -403,6 +434,7 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
                     weight: 1.0,
                 }];
                 unit.weight = run.weight(unit);
+                unit.corrected = true;
                 corrected = true;
             }
         }
@@ -480,6 +512,7 @@ fn clean_query(query: &str) -> String {
         lines
     };
     kept.iter()
+        .map(|l| strip_frame(l))
         .flat_map(|l| l.split_whitespace())
         // Paths (`/home/ann/app.py`, `C:\x`) name the user's files.
         .filter(|w| !(w.matches('/').count() >= 2 || w.contains('\\')))
@@ -487,11 +520,29 @@ fn clean_query(query: &str) -> String {
         .join(" ")
 }
 
+/// A traceback pasted as one line (`File "app.py", line 3, in f ValueError: ...`) from its
+/// error on; any other line as it is.
+fn strip_frame(line: &str) -> &str {
+    let framed = line.contains("File \"") || line.contains("Traceback (most recent");
+    if !framed {
+        return line;
+    }
+    let mut at = 0;
+    for word in line.split(' ') {
+        if word.ends_with(':') && looks_like_error(word) {
+            return &line[at..];
+        }
+        at += word.len() + 1;
+    }
+    line
+}
+
 /// `ValueError: ...`, `django.core.exceptions.AppRegistryNotReady: ...`, `SettingWithCopyWarning: ...`.
 fn looks_like_error(line: &str) -> bool {
     let head = line.split(':').next().unwrap_or("");
     let name = head.rsplit('.').next().unwrap_or("");
     head.len() < line.len()
+        && !head.is_empty()
         && !head.contains(' ')
         && [
             "Error",
@@ -507,6 +558,24 @@ fn looks_like_error(line: &str) -> bool {
         ]
         .iter()
         .any(|s| name.ends_with(s))
+}
+
+/// Whether a word of a query looks like a name or a value of the user's rather than a topic:
+/// in quotes, an identifier with `_`, a path, a file name, an address (`0x7f3a`). A dotted
+/// name (`java.lang.NullPointerException`) or a code (`E501`) is a topic.
+fn is_data(word: &str, quoted: bool) -> bool {
+    let file_name = word.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty()
+            && (1..=4).contains(&ext.len())
+            && ext
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    });
+    quoted
+        || word.contains(['_', '/', '='])
+        || file_name
+        || (word.chars().any(|c| c.is_ascii_digit())
+            && word.chars().any(|c| c.is_ascii_lowercase()))
 }
 
 /// The stemmed words a snippet highlights.
@@ -598,14 +667,18 @@ impl Run<'_> {
             .map(|f| f.words.iter().map(|w| self.df(w)).max().unwrap_or(0))
             .min()
             .unwrap_or(0);
-        (1.0 + self.entries / (best as f32 + 0.5)).ln()
+        let idf = (1.0 + self.entries / (best as f32 + 0.5)).ln();
+        // A word the guide does not have at all weighs more than its rarest word: a query
+        // about `tkinter` is not answered by an entry that mentions a button.
+        if best == 0 { idf * UNKNOWN } else { idf }
     }
 
     fn units(&mut self, query: &str) -> Vec<Unit> {
         let mut units: Vec<Unit> = Vec::new();
-        for typed in query.split_whitespace() {
+        for raw in query.split_whitespace() {
             // Quotes and brackets around code in a message: `'list'`, `(expected 2)`.
-            let typed = typed.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c));
+            let typed = raw.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c));
+            let quoted = raw.starts_with(['\'', '"', '`']) || raw.ends_with(['\'', '"', '`']);
             let typed = typed.strip_suffix('.').unwrap_or(typed);
             if typed.is_empty() {
                 continue;
@@ -644,13 +717,24 @@ impl Run<'_> {
                     });
                 }
             }
-            units.push(Unit {
+            let mut unit = Unit {
                 typed: typed.to_string(),
                 forms,
                 named,
                 stop,
                 weight: 0.0,
-            });
+                corrected: false,
+            };
+            // A name or value the guide does not have (`'blog_post'`, `get_data()`,
+            // `in.mp4`) is the user's own, not a topic: it neither helps nor hurts.
+            if !unit.stop
+                && unit.named.is_none()
+                && is_data(typed, quoted)
+                && self.unit_df(&unit) == 0
+            {
+                unit.stop = true;
+            }
+            units.push(unit);
             if units.len() >= MAX_UNITS {
                 break;
             }
@@ -781,6 +865,24 @@ impl Run<'_> {
         out
     }
 
+    /// All the query's (non-stop) words in their order, up to three positions apart, in the
+    /// questions or the title; `None` for fewer than two words.
+    fn phrase(&self, units: &[Unit]) -> Option<Query> {
+        let words: Vec<String> = units
+            .iter()
+            .filter(|u| !u.stop)
+            .flat_map(|u| u.primary().iter().cloned())
+            .collect();
+        if words.len() < 2 {
+            return None;
+        }
+        let slop = 3 * (words.len() as u32 - 1);
+        Some(Query::Any(vec![
+            Query::Phrase(Field::Questions, words.clone(), slop),
+            Query::Phrase(Field::Title, words, slop),
+        ]))
+    }
+
     /// The ranked entries for the units, with their best sections and confidence.
     fn ranked(
         &mut self,
@@ -802,9 +904,14 @@ impl Run<'_> {
         };
         let pool = (limit * 3).max(40);
         // Entries: any unit, weighted by field; the whole query naming an entry lifts it.
+        // Each word counts by how rare it is in the guide, not only in the field it is found
+        // in: `list` is in few titles but most bodies, and must not outweigh `unhashable`.
+        let mean = live.iter().map(|u| u.weight).sum::<f32>() / live.len() as f32;
+        let by_weight =
+            |u: &Unit, q: Query| Query::Boost(Box::new(q), u.weight / mean.max(f32::EPSILON));
         let entry_units: Vec<Query> = live
             .iter()
-            .map(|u| self.unit_query(u, &ENTRY_FIELDS))
+            .map(|u| by_weight(u, self.unit_query(u, &ENTRY_FIELDS)))
             .collect();
         let mut entry_query = entry_units.clone();
         entry_query.push(Query::Boost(
@@ -831,7 +938,7 @@ impl Run<'_> {
         // Sections: the same units over headings and section text.
         let section_units: Vec<Query> = live
             .iter()
-            .map(|u| self.unit_query(u, &SECTION_FIELDS))
+            .map(|u| by_weight(u, self.unit_query(u, &SECTION_FIELDS)))
             .collect();
         let mut section_query = section_units;
         section_query.extend(self.proximity(units, &[(Field::Heading, 1.0), (Field::Body, 0.5)]));
@@ -887,22 +994,24 @@ impl Run<'_> {
         let docs: Vec<DocRef> = candidates.iter().filter_map(|c| c.doc).collect();
 
         // Words standing together, on the candidates only (positions are dear to read).
-        for q in self.proximity(
-            units,
-            &[
-                (Field::Questions, 2.0),
-                (Field::Title, 2.0),
-                (Field::Summary, 1.0),
-                (Field::Body, 1.0),
-            ],
-        ) {
+        let mut near = vec![0.0f32; docs.len()];
+        for q in self.proximity(units, &PROXIMITY) {
             for (k, s) in self
                 .index
                 .scores_at(&q, &docs, true)
                 .into_iter()
                 .enumerate()
             {
-                candidates[k].score += s.unwrap_or(0.0);
+                near[k] += s.unwrap_or(0.0);
+            }
+        }
+        // The query's words in a row, as one of an entry's questions or its title puts them:
+        // a pasted error line that an entry lists, or a question asked as it is.
+        let phrase = self.phrase(units);
+        let mut asked = vec![0.0f32; docs.len()];
+        if let Some(q) = &phrase {
+            for (k, s) in self.index.scores_at(q, &docs, true).into_iter().enumerate() {
+                asked[k] = s.unwrap_or(0.0);
             }
         }
         // Coverage: the share of the query's weight each candidate matches, anywhere and in
@@ -929,6 +1038,7 @@ impl Run<'_> {
             }
             let rare = self.unit_df(unit) <= RARE;
             let st = self.unit_query(unit, if rare { &ENTRY_FIELDS } else { &strong_fields });
+            let counts = if unit.corrected { 0.5 } else { 1.0 };
             for (k, s) in self
                 .index
                 .scores_at(&st, &docs, false)
@@ -936,17 +1046,71 @@ impl Run<'_> {
                 .enumerate()
             {
                 if s.is_some() {
-                    strong[k] += unit.weight;
+                    strong[k] += unit.weight * counts;
                 }
             }
         }
+        // The question of an entry closest to the query: the share of the query's weight it
+        // holds (its title and summary count as questions too). People ask alike.
+        let mut stems = Stems::default();
+        let unit_words: Vec<(Vec<String>, f32)> = live
+            .iter()
+            .map(|u| {
+                let words = u
+                    .forms
+                    .iter()
+                    .filter(|f| f.weight >= 1.0)
+                    .flat_map(|f| f.words.clone())
+                    .collect();
+                (words, u.weight)
+            })
+            .collect();
+        let mut found = Vec::with_capacity(docs.len());
+        let mut alike = vec![0.0f32; docs.len()];
+        for (k, &doc) in docs.iter().enumerate() {
+            let f = self.index.found(doc)?;
+            if let Some(meta) = &f.meta {
+                for q in f.questions.iter().chain([&meta.title, &meta.summary]) {
+                    let words: HashSet<String> = guide::index::analyze(q, &mut stems)
+                        .into_iter()
+                        .map(|(w, _)| w)
+                        .collect();
+                    let held: f32 = unit_words
+                        .iter()
+                        .filter(|(ws, _)| ws.iter().any(|w| words.contains(w)))
+                        .map(|(_, w)| *w)
+                        .sum();
+                    alike[k] = alike[k].max(held / total);
+                }
+            }
+            found.push(f);
+        }
+        let explain = std::env::var_os("PYGUIDE_EXPLAIN").is_some();
         let mut hits = Vec::with_capacity(candidates.len());
         for (k, c) in candidates.into_iter().enumerate() {
             let coverage = anywhere[k] / total;
             let section_score = c.section.as_ref().map_or(0.0, |(s, _)| *s);
-            let score = (c.score + SECTION_SHARE * section_score) * coverage * coverage;
-            let confident = strong[k] / total >= CONFIDENT;
-            let found = self.index.found(docs[k])?;
+            let relevance = c.score + SECTION_SHARE * section_score + near[k] + ASKED * asked[k];
+            let score =
+                relevance * coverage.powf(COVERAGE_POWER) * (1.0 + ALIKE * alike[k] * alike[k]);
+            let strength = strong[k] / total;
+            let confident = strength >= CONFIDENT
+                || (asked[k] > 0.0 && coverage >= 0.8)
+                || alike[k] >= ALIKE_ANSWERS;
+            if explain {
+                eprintln!(
+                    "explain: {:<26} score {score:7.2} = (entry {:6.2} + section {:6.2} + near {:6.2} + asked {:6.2}) x coverage {coverage:.2}^{COVERAGE_POWER} x alike {:.2}; strong {:.2}{}",
+                    c.id,
+                    c.score,
+                    SECTION_SHARE * section_score,
+                    near[k],
+                    ASKED * asked[k],
+                    alike[k],
+                    strong[k] / total,
+                    if confident { " confident" } else { "" }
+                );
+            }
+            let found = found[k].clone();
             let Some(meta) = found.meta else { continue };
             let section = c
                 .section
@@ -959,9 +1123,18 @@ impl Run<'_> {
                 section,
                 snippet: Snippet::default(),
                 confident,
+                clear: coverage >= 0.9 && strength >= 0.1,
             });
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.meta.id.cmp(&b.meta.id)));
+        // An entry that matches (almost) every word and far outscores the next answers too.
+        let next = hits.get(1).map_or(0.0, |h| h.score);
+        if let Some(top) = hits.first_mut()
+            && top.clear
+            && top.score >= DOMINANT * next
+        {
+            top.confident = true;
+        }
         Ok(hits)
     }
 

@@ -50,7 +50,6 @@ impl Terminal {
             truecolor: env::var("COLORTERM").is_ok_and(|c| c == "truecolor" || c == "24bit"),
         }
     }
-
 }
 
 /// Where the final text goes: stdout, through a pager when it would not fit on the screen.

@@ -169,7 +169,7 @@ fn bad_entry_files_are_each_reported_once_with_path_and_line_and_the_rest_works(
     assert_eq!(again.stderr, "");
     // The built-in guide is all there.
     let list = env.run(&["list"]);
-    assert_eq!(list.ids().len(), 41);
+    assert_eq!(list.ids().len(), common::builtin_count() + 1);
 
     for args in [
         &["show", "good-one"][..],
@@ -296,16 +296,16 @@ fn an_unreadable_file_is_reported_and_skipped() {
     let env = Env::new();
     let secret = env.write(
         "data/pyguide/kb/secret.md",
-        &entry("secret", "notes", "Secret", "classified"),
+        &entry("secret", "notes", "Secret", "zorblaxian"),
     );
     env.write(
         "data/pyguide/kb/open.md",
-        &entry("open-one", "notes", "Open", "classified too"),
+        &entry("open-one", "notes", "Open", "zorblaxian too"),
     );
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(&secret, fs::Permissions::from_mode(0o000)).unwrap();
     // root reads anything: then run pyguide as an unprivileged user.
-    let mut cmd = env.command(&["search", "classified"]);
+    let mut cmd = env.command(&["search", "zorblaxian"]);
     if unsafe_is_root() {
         common::require("setpriv");
         open_up(env.root.path());
@@ -806,4 +806,93 @@ fn stdin_and_stdout_oddities() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("pyguide: error:"), "{stderr}");
     }
+}
+
+/// Runs pyguide as another user (setpriv), in the test's environment.
+fn run_as(env: &Env, uid: u32, args: &[&str], vars: &[(&str, &str)]) -> common::Run {
+    let cmd = env.command(args);
+    let mut wrapped = Command::new("setpriv");
+    wrapped
+        .arg(format!("--reuid={uid}"))
+        .arg(format!("--regid={uid}"))
+        .args(["--clear-groups", "--"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir("/")
+        .stdin(Stdio::null());
+    for (k, v) in vars {
+        wrapped.env(k, v);
+    }
+    common::Run::from(wrapped.output().unwrap())
+}
+
+#[test]
+#[ignore = "needs root, to act as two users with setpriv: cargo test -- --ignored (.ci/run does)"]
+fn another_user_cannot_make_pyguide_follow_a_link_in_a_shared_cache() {
+    use std::os::unix::fs::{PermissionsExt, chown, symlink};
+    assert!(unsafe_is_root(), "run this test as root");
+    common::require("setpriv");
+    let env = Env::new();
+    let (victim, attacker) = (65533, 65534);
+    env.write(
+        "data/pyguide/kb/mine.md",
+        &entry("mine", "notes", "Mine", "quokka facts"),
+    );
+    open_up(env.root.path());
+    // The victim's precious file, and a shared folder anyone can write (a cache in /tmp).
+    let precious = env.write("home/precious.txt", "the victim's work");
+    chown(&precious, Some(victim), Some(victim)).unwrap();
+    let shared = env.path("shared");
+    fs::create_dir(&shared).unwrap();
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o777)).unwrap();
+    // The attacker plants links where pyguide writes.
+    for name in ["build.lock", "current", "CACHEDIR.TAG"] {
+        symlink(&precious, shared.join(name)).unwrap();
+    }
+    chown(&shared, Some(attacker), Some(attacker)).unwrap();
+    let cache = shared.display().to_string();
+    let run = run_as(
+        &env,
+        victim,
+        &["search", "quokka"],
+        &[("PYGUIDE_CACHE_DIR", &cache)],
+    );
+    run.assert_status(2);
+    assert!(
+        run.stderr.contains("belongs to another user"),
+        "{}",
+        run.stderr
+    );
+    // Owned by the victim but writable by everyone: refused just the same.
+    chown(&shared, Some(victim), Some(victim)).unwrap();
+    let run = run_as(
+        &env,
+        victim,
+        &["search", "quokka"],
+        &[("PYGUIDE_CACHE_DIR", &cache)],
+    );
+    run.assert_status(2);
+    assert!(
+        run.stderr.contains("writable by other users"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read_to_string(&precious).unwrap(), "the victim's work");
+    assert_eq!(fs::symlink_metadata(&precious).unwrap().len(), 17);
+    // A cache of the victim's own, closed to others: the link the attacker could not plant
+    // is not there, and everything works.
+    let own = env.path("own");
+    fs::create_dir(&own).unwrap();
+    chown(&own, Some(victim), Some(victim)).unwrap();
+    fs::set_permissions(&own, fs::Permissions::from_mode(0o700)).unwrap();
+    let run = run_as(
+        &env,
+        victim,
+        &["search", "quokka"],
+        &[("PYGUIDE_CACHE_DIR", &own.display().to_string())],
+    );
+    run.assert_ok();
+    assert_eq!(run.ids(), ["mine"]);
 }

@@ -209,3 +209,70 @@ fn a_short_answer_is_printed_without_a_pager() {
     let screen = tmux.wait_for("[exit 0]");
     assert!(screen.contains("django-signals"), "{screen}");
 }
+
+#[test]
+fn pager_less_from_the_environment_shows_colours_not_escape_codes() {
+    let env = Env::new();
+    // PAGER=less with LESS unset: pyguide sets LESS=FRX as git and bat do, so colours are
+    // drawn, not shown as `ESC[1m` text.
+    let Some(tmux) = Tmux::start(&env, 80, 24, "PAGER=less pyguide show generators") else {
+        return;
+    };
+    let screen = tmux.wait_for("Generators & yield");
+    assert!(!screen.contains("ESC["), "raw escapes:\n{screen}");
+    assert!(!screen.contains("[1m"), "raw escapes:\n{screen}");
+    assert!(tmux.capture(true).contains("\x1b["), "no colour");
+    tmux.keys(&["q"]);
+    tmux.wait_for("[exit 0]");
+}
+
+#[test]
+fn a_topic_found_in_a_section_opens_the_pager_at_that_section() {
+    let env = Env::new();
+    let Some(tmux) = Tmux::start(&env, 80, 24, "PAGER=less pyguide show ExitStack") else {
+        return;
+    };
+    // The first screen is the section, not the entry's title.
+    let screen = tmux.wait_for("ExitStack");
+    let first = screen.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    assert!(first.contains("suppress and ExitStack"), "{screen}");
+    assert!(!screen.contains("Context Managers — "), "{screen}");
+    // The title and the short answer are above, in the scrollback: one page up shows them.
+    tmux.keys(&["g"]);
+    tmux.wait_for("Context Managers");
+    tmux.keys(&["q"]);
+    tmux.wait_for("[exit 0]");
+}
+
+#[test]
+fn search_results_fit_forty_columns_with_long_ids() {
+    let env = Env::new();
+    let Some(tmux) = Tmux::start(
+        &env,
+        40,
+        60,
+        "pyguide --no-pager search --limit 4 django select_related prefetch_related background tasks",
+    ) else {
+        return;
+    };
+    let screen = tmux.wait_for("[exit ");
+    assert!(widest(&screen) <= 40, "{screen}");
+    assert!(
+        screen.contains("[django]") || screen.contains("[fastapi]"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_pager_that_fails_still_shows_the_text() {
+    let env = Env::new();
+    let Some(tmux) = Tmux::start(&env, 80, 24, "PAGER=false pyguide show generators") else {
+        return;
+    };
+    // The whole entry was printed: its end (the See also list) is on the screen.
+    let screen = tmux.wait_for("[exit 0]");
+    assert!(
+        screen.lines().filter(|l| l.starts_with("• ")).count() >= 3,
+        "{screen}"
+    );
+}

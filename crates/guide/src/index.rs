@@ -42,7 +42,7 @@ use crate::text;
 use crate::vocab::Vocab;
 
 /// Bump when the schema or the analysis changes: saved indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The vocabulary file kept beside the index files (see `vocab.rs`).
 pub const VOCAB_FILE: &str = "vocab.txt";
@@ -154,6 +154,8 @@ pub struct Found {
     pub meta: Option<Meta>,
     /// A section document's heading and anchor.
     pub section: Option<(String, String)>,
+    /// An entry document's questions.
+    pub questions: Vec<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -204,7 +206,7 @@ fn schema() -> (Schema, Fields) {
         category: b.add_text_field("category", STRING),
         title: b.add_text_field("title", searchable.clone()),
         aliases: b.add_text_field("aliases", searchable.clone()),
-        questions: b.add_text_field("questions", searchable.clone()),
+        questions: b.add_text_field("questions", searchable.clone() | STORED),
         summary: b.add_text_field("summary", searchable.clone()),
         tags: b.add_text_field("tags", searchable.clone()),
         names: b.add_text_field("names", searchable.clone()),
@@ -620,12 +622,17 @@ impl GuideIndex {
             Kind::Section => None,
         };
         let section = (kind == Kind::Section).then(|| (get(f.heading), get(f.anchor)));
+        let questions = doc
+            .get_all(f.questions)
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
         Ok(Found {
             id: get(f.id),
             kind,
             origin,
             meta,
             section,
+            questions,
         })
     }
 

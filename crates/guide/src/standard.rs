@@ -130,28 +130,38 @@ pub fn short_answer(body: &str) -> Option<markdown::Section> {
         .filter(|s| s.level == 2 && s.title.eq_ignore_ascii_case(SHORT_ANSWER))
 }
 
-/// How many lines the prose of some Markdown fills at `width` columns (code blocks and
-/// headings left out).
+/// How many lines the prose of some Markdown fills at `width` columns: each paragraph and
+/// list item wrapped on its own; code blocks and headings left out.
 fn prose_lines(md: &str, width: usize) -> usize {
-    let plain = markdown::plain(md);
-    let mut lines = 0;
-    // The heading is the first prose piece; each paragraph or item wraps on its own.
-    for (k, span) in plain.spans.iter().filter(|s| !s.code).enumerate() {
-        if k == 0 && md.starts_with('#') {
-            continue;
-        }
+    fn lines(text: &str, width: usize) -> usize {
+        let mut n = 0;
         let mut col = 0;
-        for word in plain.text[span.plain.clone()].split_whitespace() {
+        for word in text.split_whitespace() {
             let w = word.chars().count();
             if col == 0 || col + 1 + w > width {
-                lines += 1;
+                n += 1;
                 col = w;
             } else {
                 col += 1 + w;
             }
         }
+        n
     }
-    lines
+    fn count(nodes: &[markdown::Node], width: usize) -> usize {
+        nodes
+            .iter()
+            .map(|node| match node {
+                markdown::Node::Paragraph(inlines) => lines(&markdown::inline_text(inlines), width),
+                markdown::Node::List { items, .. } => items
+                    .iter()
+                    .map(|item| count(item, width.saturating_sub(2)))
+                    .sum(),
+                markdown::Node::Quote(inner) => count(inner, width.saturating_sub(2)),
+                _ => 0,
+            })
+            .sum()
+    }
+    count(&markdown::document(md), width)
 }
 
 #[cfg(test)]
@@ -164,7 +174,11 @@ mod tests {
         let body = "## In short\n\nA first sentence that runs on for a while to fill some of a line here. And another one that fills more of it, and then more again to spill.\nA third.\n\n```python\nassert True\n```\n\n## Next\n";
         let s = short_answer(body).unwrap();
         assert_eq!(s.anchor, "in-short");
-        assert_eq!(prose_lines(&body[s.range], 80), 3);
+        assert_eq!(
+            prose_lines(&body[s.range], 80),
+            2,
+            "one paragraph of 150 columns"
+        );
         assert!(short_answer("## Other\n## In short\n").is_none());
     }
 
