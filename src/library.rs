@@ -277,44 +277,44 @@ impl Library {
 
     /// The entry a topic names: by id, then alias, then the name ignoring case, spaces,
     /// hyphens and underscores. `None` unless exactly one entry matches.
-    pub fn find(&self, topic: &str) -> Result<Option<Found>> {
-        let topic = text::nfc(topic.trim());
-        if let Some(found) = self
-            .index
-            .lookup(&Key::Id(topic.to_string()))?
-            .into_iter()
-            .next()
-        {
-            return Ok(Some(found));
-        }
-        for key in [
-            Key::Alias(topic.to_string()),
-            Key::Loose(text::loose_key(&topic)),
-        ] {
-            let found = self.index.lookup(&key)?;
-            if found.len() == 1 {
-                return Ok(found.into_iter().next());
+    pub fn find(&mut self, topic: &str) -> Result<Option<Found>> {
+        let topic = text::nfc(topic.trim()).into_owned();
+        self.guarded(|lib| {
+            let index = lib.index();
+            if let Some(found) = index.lookup(&Key::Id(topic.clone()))?.into_iter().next() {
+                return Ok(Some(found));
             }
-        }
-        Ok(None)
+            for key in [
+                Key::Alias(topic.clone()),
+                Key::Loose(text::loose_key(&topic)),
+            ] {
+                let found = index.lookup(&key)?;
+                if found.len() == 1 {
+                    return Ok(found.into_iter().next());
+                }
+            }
+            Ok(None)
+        })
     }
 
     /// Entries by id (those that exist), in the order given.
-    pub fn by_ids(&self, ids: &[String]) -> Result<Vec<Found>> {
-        let mut out = Vec::new();
-        for id in ids {
-            out.extend(self.index.lookup(&Key::Id(id.clone()))?);
-        }
-        Ok(out)
+    pub fn by_ids(&mut self, ids: &[String]) -> Result<Vec<Found>> {
+        self.guarded(|lib| {
+            let mut out = Vec::new();
+            for id in ids {
+                out.extend(lib.index().lookup(&Key::Id(id.clone()))?);
+            }
+            Ok(out)
+        })
     }
 
     /// Every entry, by category then id.
-    pub fn all(&self) -> Result<Vec<Found>> {
-        self.index.all()
+    pub fn all(&mut self) -> Result<Vec<Found>> {
+        self.guarded(|lib| lib.index().all())
     }
 
     /// The categories, with how many entries each has.
-    pub fn categories(&self) -> Result<Vec<(String, usize)>> {
+    pub fn categories(&mut self) -> Result<Vec<(String, usize)>> {
         let mut out: Vec<(String, usize)> = Vec::new();
         for f in self.all()? {
             let category = f.meta.map(|m| m.category).unwrap_or_default();

@@ -162,11 +162,50 @@ impl Store {
         }
         if !tagged {
             // New, empty, an earlier pyguide's cache or a damaged tag: pyguide's from now on.
+            // An earlier pyguide's cache is recognised by its index, not by file names alone:
+            // a user's file that happens to be called `current` is not a cache.
+            if is_our_tag(&self.dir.join(TAG_FILE)) {
+                return Ok(()); // another pyguide marked it a moment ago
+            }
+            if !ours && !self.is_legacy_cache() && self.has_entries() {
+                return Err(self.not_ours("holds files pyguide did not create".to_string()));
+            }
             self.write(TAG_FILE, TAG.as_bytes())
                 .map_err(Refusal::Unusable)?;
             self.adopt_legacy();
         }
         Ok(())
+    }
+
+    /// Whether the folder holds anything but pyguide's temporary files (another pyguide may
+    /// be writing the tag right now).
+    fn has_entries(&self) -> bool {
+        fs::read_dir(&self.dir).is_ok_and(|read| {
+            read.flatten()
+                .any(|e| !e.file_name().to_string_lossy().starts_with(TMP))
+        })
+    }
+
+    /// An earlier pyguide's cache: a `gen-*` folder holding an index, named by `current` when
+    /// there is one.
+    fn is_legacy_cache(&self) -> bool {
+        let Ok(read) = fs::read_dir(&self.dir) else {
+            return false;
+        };
+        let generations: Vec<String> = read
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|k| k.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| is_legacy(n, true, false) && n.starts_with("gen-"))
+            .filter(|n| self.dir.join(n).join("meta.json").is_file())
+            .collect();
+        if generations.is_empty() {
+            return false;
+        }
+        match fs::read_to_string(self.dir.join(POINTER)) {
+            Ok(name) => generations.iter().any(|g| g == name.trim()),
+            Err(_) => true,
+        }
     }
 
     /// Marks the folders an earlier pyguide (which wrote no markers) left, so they can go.
@@ -499,6 +538,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("pyguide");
         fs::create_dir_all(dir.join("gen-0123456789abcdef-42-17")).unwrap();
+        fs::write(dir.join("gen-0123456789abcdef-42-17/meta.json"), "{}").unwrap();
         fs::create_dir_all(dir.join("colors-beef")).unwrap();
         fs::write(dir.join("current"), "gen-0123456789abcdef-42-17").unwrap();
         fs::write(dir.join("build.lock"), "").unwrap();
@@ -507,6 +547,20 @@ mod tests {
         store.collect(&lock);
         assert!(!dir.join("gen-0123456789abcdef-42-17").exists());
         assert!(!dir.join("colors-beef").exists());
+    }
+
+    #[test]
+    fn files_that_only_have_pyguides_names_are_not_a_cache() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("Documents");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("current"), "my current draft").unwrap();
+        fs::write(dir.join("build.lock"), "notes").unwrap();
+        assert!(refused(&dir).contains("holds files pyguide did not create"));
+        assert_eq!(
+            fs::read_to_string(dir.join("current")).unwrap(),
+            "my current draft"
+        );
     }
 
     #[test]

@@ -882,8 +882,12 @@ mod tests {
         );
         // Replacing a file's documents by origin, twice (a replay), leaves one copy.
         for _ in 0..2 {
-            idx.apply(&[a.origin.clone()], std::slice::from_ref(&a), "p2")
-                .unwrap();
+            idx.apply(
+                std::slice::from_ref(&a.origin),
+                std::slice::from_ref(&a),
+                "p2",
+            )
+            .unwrap();
         }
         assert_eq!(idx.entry_count(), 2);
         assert_eq!(idx.count(Kind::Section), 3);
