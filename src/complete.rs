@@ -33,7 +33,7 @@ fn library() -> Option<Library> {
 /// that starts so; after `ID#`, that entry's sections.
 pub fn topics(current: &OsStr) -> Vec<CompletionCandidate> {
     let typed = current.to_string_lossy().to_lowercase();
-    let Some(lib) = library() else {
+    let Some(mut lib) = library() else {
         return Vec::new();
     };
     if let Some((id, prefix)) = typed.split_once('#') {
@@ -83,7 +83,7 @@ pub fn topics(current: &OsStr) -> Vec<CompletionCandidate> {
 /// Categories starting with what was typed, with how many entries each has.
 pub fn categories(current: &OsStr) -> Vec<CompletionCandidate> {
     let typed = current.to_string_lossy();
-    let Some(lib) = library() else {
+    let Some(mut lib) = library() else {
         return Vec::new();
     };
     lib.categories()

@@ -314,18 +314,89 @@ pub fn run_all(
     }
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(n, ..)| *n);
+    // An interpreter without the packages: one line a missing module, not one a failing
+    // line of every example that imports it; the entries it stopped are left at that.
+    let mut missing: BTreeMap<(usize, String), BTreeSet<String>> = BTreeMap::new();
+    for (_, k, id, found) in &results {
+        for p in found {
+            if let Some(module) = missing_module(&p.message) {
+                missing.entry((*k, module)).or_default().insert(id.clone());
+            }
+        }
+    }
+    let stopped: BTreeSet<(usize, &String)> = missing
+        .iter()
+        .flat_map(|((k, _), ids)| ids.iter().map(move |id| (*k, id)))
+        .collect();
     // The versions on which each entry had a failure.
     let mut failed: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
-    for (_, k, id, found) in results {
+    for (_, k, id, found) in &results {
         if !found.is_empty() {
-            failed.entry(id).or_default().insert(k);
+            failed.entry(id.clone()).or_default().insert(*k);
         }
-        report.problems.extend(found);
+        if !stopped.contains(&(*k, id)) {
+            report.problems.extend(found.iter().cloned());
+        }
     }
-    report
-        .problems
-        .extend(verified_problems(&per_entry, interpreters, &failed, strict));
+    for ((k, module), ids) in &missing {
+        let python = &interpreters[*k];
+        let first = per_entry
+            .iter()
+            .find(|(e, _)| ids.contains(e.id()))
+            .map(|(e, _)| e);
+        let Some(first) = first else { continue };
+        report.problems.push(Problem::new(
+            &first.origin,
+            first.body_line,
+            format!(
+                "[{}] cannot import `{module}`, needed by `{}`{}: install the packages the guide is verified against into this Python with `{} -m pip install -r kb/requirements.txt` (from pyguide's repository; kb/requirements-3.10.txt for Python 3.10); those entries' other examples were not checked",
+                python.label(),
+                first.id(),
+                match ids.len() {
+                    1 => String::new(),
+                    n => format!(" and {} more entries", n - 1),
+                },
+                python.path.display()
+            ),
+        ));
+    }
+    // An entry stopped by a missing package already has its line.
+    let failed: BTreeMap<String, BTreeSet<usize>> = failed
+        .into_iter()
+        .map(|(id, ks)| {
+            let ks = ks
+                .into_iter()
+                .filter(|k| !stopped.contains(&(*k, &id)))
+                .collect();
+            (id, ks)
+        })
+        .collect();
+    let unverifiable: BTreeSet<(usize, String)> =
+        stopped.iter().map(|(k, id)| (*k, (*id).clone())).collect();
+    report.problems.extend(
+        verified_problems(&per_entry, interpreters, &failed, strict)
+            .into_iter()
+            .filter(|p| {
+                !per_entry.iter().any(|(e, _)| {
+                    e.origin == p.origin
+                        && (0..interpreters.len())
+                            .any(|k| unverifiable.contains(&(k, e.id().to_string())))
+                })
+            }),
+    );
     Ok(report)
+}
+
+/// The module a failure could not import (`ModuleNotFoundError: No module named 'django'`),
+/// by its top-level package.
+fn missing_module(message: &str) -> Option<String> {
+    let at = message.find("No module named ")?;
+    let rest = message[at + "No module named ".len()..].trim_start_matches('\'');
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(rest.len());
+    let name = rest[..end].split('.').next()?;
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// `verified` must not claim a version an entry failed on here; with `strict`, nor one that

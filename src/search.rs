@@ -18,8 +18,8 @@
 //! tags or section headings carry most of the query's weight. Unknown words weigh the most,
 //! so `tkinter` or `rebase` in a query the guide cannot answer leaves every hit unconfident,
 //! and `show` says "no entry" instead of printing an unrelated one. A word the guide lacks is
-//! corrected only when nothing answers confidently as typed and a guide word is one or two
-//! edits away (by its length).
+//! corrected only when nothing answers confidently as typed, a guide word with the same first
+//! letter is one or two edits away (by its length), and the corrected query answers.
 
 use std::collections::{HashMap, HashSet};
 
@@ -416,9 +416,11 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
     let mut outcome = Outcome::default();
     let mut ranked = run.ranked(&query, &units, opts.category.as_deref(), limit)?;
 
-    // Words no entry has, when nothing answers as typed: try the closest real words.
+    // Words no entry has, when nothing answers as typed: try the closest real words, and keep
+    // the correction only if it answers (`center` -> `centre` does not answer "center a div").
     let confident = ranked.first().is_some_and(|h| h.confident);
     if !confident {
+        let typed = units.clone();
         let mut corrected = false;
         for unit in units.iter_mut().filter(|u| !u.stop && u.named.is_none()) {
             if run.unit_df(unit) > 0 {
@@ -440,8 +442,14 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
         }
         if corrected {
             let searched: Vec<&str> = units.iter().map(|u| u.typed.as_str()).collect();
-            outcome.corrected = Some(searched.join(" "));
-            ranked = run.ranked(&searched.join(" "), &units, opts.category.as_deref(), limit)?;
+            let searched = searched.join(" ");
+            let again = run.ranked(&searched, &units, opts.category.as_deref(), limit)?;
+            if again.first().is_some_and(|h| h.confident) {
+                outcome.corrected = Some(searched);
+                ranked = again;
+            } else {
+                units = typed;
+            }
         }
     }
 
@@ -653,7 +661,6 @@ impl Run<'_> {
             .collect();
         words.iter().map(|w| self.df(w)).min().unwrap_or(0)
     }
-
     /// A unit's weight: the inverse document frequency of its rarest typed word (a word no
     /// entry has weighs the most).
     fn weight(&mut self, unit: &Unit) -> f32 {
@@ -803,7 +810,14 @@ impl Run<'_> {
         }
         let max_distance = if len >= 8 { 2 } else { 1 };
         let candidates = self.index.vocab().closest(&word, max_distance);
-        for (candidate, _) in candidates.into_iter().take(8) {
+        // Typing rarely gets the first letter wrong: a word that differs there (center ->
+        // enter) is another word, not a typo.
+        let first = word.chars().next();
+        for (candidate, _) in candidates
+            .into_iter()
+            .filter(|(c, _)| c.chars().next() == first)
+            .take(8)
+        {
             let stem = self.stems.stem(&candidate);
             if self.df(&stem) > 0 {
                 return Some(candidate);

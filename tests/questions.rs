@@ -1,0 +1,166 @@
+//! Search as people ask: `tests/questions.tsv` holds questions phrased the way users type
+//! them (sentences, pasted error lines, "X vs Y", symptoms, typos), written by someone who saw
+//! only the list of topics, never the entries or what the search returns. Each names the
+//! entry that answers it, or `-` when no entry does. Every question runs through the real
+//! binary; top-1 (the expected entry first, and confident), MRR and the share of unanswerable
+//! questions answered honestly (no confident first hit) are printed
+//! (`cargo test --test questions -- --nocapture`) and held to floors.
+
+mod common;
+
+use std::sync::Mutex;
+use std::thread;
+
+use common::Env;
+
+struct Judged {
+    query: String,
+    /// None: no entry answers it.
+    expected: Option<String>,
+    /// In the section of the file that lists the error lines the issues require.
+    required: bool,
+}
+
+fn judged() -> Vec<Judged> {
+    let mut out = Vec::new();
+    let mut required = false;
+    for line in include_str!("questions.tsv").lines() {
+        if let Some(comment) = line.strip_prefix('#') {
+            required = comment.trim_start().starts_with("required");
+            continue;
+        }
+        let Some((query, expected)) = line.split_once('\t') else {
+            continue;
+        };
+        let expected = expected.trim();
+        out.push(Judged {
+            query: query.to_string(),
+            expected: (expected != "-").then(|| expected.to_string()),
+            required,
+        });
+    }
+    out
+}
+
+/// The ids of the hits for a query, best first, and whether the first is confident.
+fn ask(env: &Env, query: &str) -> (Vec<String>, bool) {
+    let run = env.run(&["search", "--json", "--limit", "10", "--", query]);
+    run.assert_no_panic();
+    if run.stdout.trim().is_empty() {
+        return (Vec::new(), false);
+    }
+    let hits: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let hits = hits.as_array().expect("an array");
+    let ids = hits
+        .iter()
+        .map(|h| h["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let confident = hits
+        .first()
+        .is_some_and(|h| h["confident"].as_bool() == Some(true));
+    (ids, confident)
+}
+
+/// Every judged question asked, four at a time.
+fn answers(env: &Env, judged: &[Judged]) -> Vec<(Vec<String>, bool)> {
+    let next = Mutex::new(0usize);
+    let out = Mutex::new(vec![(Vec::new(), false); judged.len()]);
+    thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                loop {
+                    let k = {
+                        let mut n = next.lock().unwrap();
+                        *n += 1;
+                        *n - 1
+                    };
+                    let Some(j) = judged.get(k) else { break };
+                    let answer = ask(env, &j.query);
+                    out.lock().unwrap()[k] = answer;
+                }
+            });
+        }
+    });
+    out.into_inner().unwrap()
+}
+
+#[test]
+fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly() {
+    let env = Env::new();
+    let judged = judged();
+    let answerable = judged.iter().filter(|j| j.expected.is_some()).count();
+    let unanswerable = judged.len() - answerable;
+    assert!(
+        answerable >= 300 && unanswerable >= 30,
+        "the suite is too small"
+    );
+    let answers = answers(&env, &judged);
+    let (mut top1, mut reciprocal, mut honest) = (0, 0.0, 0);
+    let mut misses = Vec::new();
+    for (j, (ids, confident)) in judged.iter().zip(&answers) {
+        match &j.expected {
+            Some(expected) => {
+                let rank = ids.iter().position(|id| id == expected).map(|p| p + 1);
+                reciprocal += rank.map_or(0.0, |r| 1.0 / r as f64);
+                if rank == Some(1) && *confident {
+                    top1 += 1;
+                } else {
+                    misses.push(format!(
+                        "{:?}: want {expected}, got {:?} (rank {rank:?}, confident {confident})",
+                        j.query,
+                        &ids[..ids.len().min(3)]
+                    ));
+                }
+            }
+            None if !confident => honest += 1,
+            None => misses.push(format!(
+                "{:?}: no entry answers it, but {:?} came first, confident",
+                j.query,
+                ids.first()
+            )),
+        }
+    }
+    let top1 = top1 as f64 / answerable as f64;
+    let mrr = reciprocal / answerable as f64;
+    let honest = honest as f64 / unanswerable as f64;
+    println!(
+        "questions: {answerable} answerable: top-1 {top1:.3}, MRR {mrr:.3}; {unanswerable} unanswerable: no entry said for {honest:.3}"
+    );
+    for m in &misses {
+        println!("  miss: {m}");
+    }
+    assert!(
+        top1 >= TOP1 && mrr >= MRR && honest >= HONEST,
+        "top-1 {top1:.3} (floor {TOP1}), MRR {mrr:.3} (floor {MRR}), no entry {honest:.3} (floor {HONEST})"
+    );
+}
+
+/// The floors sit just under what the search reaches today (top-1 0.858, MRR 0.924, honest
+/// 0.872 on 697 + 47 questions), so a change that makes it worse fails. Issue #14 asks for
+/// 0.90 / 0.94 / 0.90; that is not reached yet, and raising these is the way to record it.
+/// The README's Development section says how the figures are measured.
+const TOP1: f64 = 0.85;
+const MRR: f64 = 0.92;
+const HONEST: f64 = 0.85;
+
+#[test]
+fn pasted_error_lines_the_issues_name_rank_their_entry_first() {
+    let env = Env::new();
+    let required: Vec<Judged> = judged().into_iter().filter(|j| j.required).collect();
+    assert!(required.len() >= 30, "{} required lines", required.len());
+    let answers = answers(&env, &required);
+    let wrong: Vec<String> = required
+        .iter()
+        .zip(&answers)
+        .filter(|(j, (ids, confident))| !(*confident && ids.first() == j.expected.as_ref()))
+        .map(|(j, (ids, confident))| {
+            format!(
+                "{:?}: want {:?}, got {:?} (confident {confident})",
+                j.query,
+                j.expected,
+                &ids[..ids.len().min(3)]
+            )
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
