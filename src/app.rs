@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,6 +26,13 @@ use crate::term::{self, one_line, warn};
 pub fn run(cli: Cli) -> Result<bool> {
     let s = Settings::resolve(&cli)?;
     let Some(command) = cli.command else {
+        // In a terminal, the picker; piped (or TERM=dumb), the help.
+        if s.terminal.is_tty && !s.terminal.dumb && io::stdin().is_terminal() {
+            if let Some(err) = &s.config_error {
+                bail!("{err:#}");
+            }
+            return crate::picker::run(&s, open(&s)?, "");
+        }
         return no_command();
     };
     if let (Some(err), false) = (&s.config_error, matches!(command, Command::Paths)) {
@@ -102,6 +109,18 @@ pub fn run(cli: Cli) -> Result<bool> {
         Command::Edit { topic } => edit_entry(&s, &topic.join(" ")),
         Command::Random { category, full } => random(&s, category.as_deref(), full),
         Command::Man { command } => man(&s, command.as_deref()),
+        Command::Browse { query, bench_keys } => {
+            let lib = open(&s)?;
+            if let Some(keys) = bench_keys {
+                return crate::picker::bench(&s, lib, &keys, (80, 24));
+            }
+            if !(s.terminal.is_tty && !s.terminal.dumb && io::stdin().is_terminal()) {
+                bail!(
+                    "browse needs a terminal (stdin and stdout, and TERM not dumb); use `pyguide search` in a pipe"
+                );
+            }
+            crate::picker::run(&s, lib, &query.join(" "))
+        }
     }
 }
 
@@ -148,7 +167,7 @@ fn not_found(message: &str, suggestions: &[String]) {
 }
 
 /// Whether a category exists; if not, says which do (as `list` does).
-fn known_category(lib: &Library, category: &str) -> Result<bool> {
+fn known_category(lib: &mut Library, category: &str) -> Result<bool> {
     let categories: Vec<String> = lib.categories()?.into_iter().map(|(c, _)| c).collect();
     if categories.iter().any(|c| c == category) {
         return Ok(true);
@@ -163,8 +182,13 @@ fn known_category(lib: &Library, category: &str) -> Result<bool> {
     Ok(false)
 }
 
+/// What the user typed, as a message quotes it: at most 80 characters.
+fn quoted(words: &str) -> String {
+    crate::render::truncate(&one_line(words), 80)
+}
+
 /// Where snippets read an entry's text.
-fn text_of(origin: &Origin) -> Option<String> {
+pub fn text_of(origin: &Origin) -> Option<String> {
     match origin {
         Origin::Builtin(rel) => crate::builtin::text(rel).map(str::to_string),
         Origin::User(path) => walk::read_text(path).ok(),
@@ -196,14 +220,18 @@ fn search(
     }
     let mut lib = open(s)?;
     if let Some(c) = &category
-        && !known_category(&lib, c)?
+        && !known_category(&mut lib, c)?
     {
         return Ok(false);
     }
     let outcome = run_search(&mut lib, query, limit, category.as_deref())?;
     let mut head = String::new();
     if let Some(corrected) = &outcome.corrected {
-        let notice = format!("pyguide: no entry has `{query}`; showing results for `{corrected}`");
+        let notice = format!(
+            "pyguide: no entry has `{}`; showing results for `{}`",
+            quoted(query),
+            quoted(corrected)
+        );
         // In a terminal the notice goes where the eye is: above the results (a pager would
         // hide stderr); piped, on stderr.
         if format == Format::Blocks {
@@ -216,12 +244,18 @@ fn search(
         if format == Format::Json {
             s.output.emit("[]\n", None)?;
         }
-        not_found(&format!("no entry matches `{query}`"), &outcome.suggestions);
+        not_found(
+            &format!("no entry matches `{}`", quoted(query)),
+            &outcome.suggestions,
+        );
         return Ok(false);
     }
     let confident = outcome.confident();
     if !confident {
-        let message = format!("no entry answers `{query}` for sure; the closest:");
+        let message = format!(
+            "no entry answers `{}` for sure; the closest:",
+            quoted(query)
+        );
         if format == Format::Blocks {
             head.push_str(&format!("pyguide: {}\n\n", term::sanitize(&message)));
         } else {
@@ -248,7 +282,6 @@ enum How {
 /// An entry as a topic resolves: the entry, the section asked for (`ID#anchor`, --section) or
 /// matched (through search), and whether it came through search.
 struct Resolved {
-    meta: Meta,
     origin: Origin,
     /// A section named explicitly: shown alone.
     section: Option<String>,
@@ -264,7 +297,7 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
         None => (words.trim(), None),
     };
     if let Some(found) = lib.find(name)?
-        && let Some(meta) = found.meta
+        && found.meta.is_some()
     {
         let entry = lib.read(&found.origin)?;
         let section = match (anchor, section) {
@@ -278,7 +311,6 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
             .then(|| heading_naming(&entry, name))
             .flatten();
         return Ok(Some(Resolved {
-            meta,
             origin: found.origin,
             section,
             matched,
@@ -301,13 +333,12 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
                 Some(s) => format!("`{}` § {}", meta.id, s.title),
                 None => format!("`{}`", meta.id),
             };
-            warn(&format!("showing {how} for `{words}`"));
+            warn(&format!("showing {how} for `{}`", quoted(words)));
             let section = match section {
                 Some(words) => Some(section_by_words(&lib.read(&origin)?, words)?),
                 None => None,
             };
             Ok(Some(Resolved {
-                meta,
                 origin,
                 section,
                 matched,
@@ -317,7 +348,7 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
             let mut suggestions: Vec<String> = other.map(|h| h.meta.id).into_iter().collect();
             suggestions.extend(outcome.suggestions);
             suggestions.dedup();
-            not_found(&format!("no entry for `{words}`"), &suggestions);
+            not_found(&format!("no entry for `{}`", quoted(words)), &suggestions);
             Ok(None)
         }
     }
@@ -400,13 +431,30 @@ fn show(s: &Settings, words: &str, how: How, section: Option<&str>) -> Result<bo
         }
         (None, _) => View::Full(None),
     };
-    let _ = &resolved.meta;
-    let related: Vec<Meta> = lib
+    let related = related(&mut lib, &entry)?;
+    emit_entry(s, &lib, &entry, &related, &view)
+}
+
+/// The entries an entry links to, for its "See also" line.
+fn related(lib: &mut Library, entry: &Entry) -> Result<Vec<Meta>> {
+    Ok(lib
         .by_ids(&entry.meta.related)?
         .into_iter()
         .filter_map(|f| f.meta)
-        .collect();
-    emit_entry(s, &lib, &entry, &related, &view)
+        .collect())
+}
+
+/// Shows a picked entry through the pager, opening at its matched section.
+pub fn page_entry(
+    s: &Settings,
+    lib: &mut Library,
+    origin: &Origin,
+    section: Option<&search::SectionHit>,
+) -> Result<bool> {
+    let entry = lib.read(origin)?;
+    let related = related(lib, &entry)?;
+    let view = View::Full(section.map(|m| m.anchor.clone()));
+    emit_entry(s, lib, &entry, &related, &view)
 }
 
 fn emit_entry(
@@ -433,9 +481,9 @@ fn emit_entry(
 }
 
 fn list(s: &Settings, category: Option<&str>, json: bool) -> Result<bool> {
-    let lib = open(s)?;
+    let mut lib = open(s)?;
     if let Some(c) = category
-        && !known_category(&lib, c)?
+        && !known_category(&mut lib, c)?
     {
         return Ok(false);
     }
@@ -648,9 +696,9 @@ fn paths(s: &Settings) -> Result<bool> {
 }
 
 fn random(s: &Settings, category: Option<&str>, full: bool) -> Result<bool> {
-    let lib = open(s)?;
+    let mut lib = open(s)?;
     if let Some(c) = category
-        && !known_category(&lib, c)?
+        && !known_category(&mut lib, c)?
     {
         return Ok(false);
     }
@@ -670,11 +718,7 @@ fn random(s: &Settings, category: Option<&str>, full: bool) -> Result<bool> {
     // A multiplicative hash spreads consecutive clock readings over the guide.
     let pick = &all[(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 33) as usize % all.len()];
     let entry = lib.read(&pick.origin)?;
-    let related: Vec<Meta> = lib
-        .by_ids(&entry.meta.related)?
-        .into_iter()
-        .filter_map(|f| f.meta)
-        .collect();
+    let related = related(&mut lib, &entry)?;
     let view = if full { View::Full(None) } else { View::Short };
     emit_entry(s, &lib, &entry, &related, &view)
 }
@@ -708,7 +752,7 @@ fn new_entry(s: &Settings, id: &str, category: &str) -> Result<bool> {
     if !entry::is_slug(category) {
         bail!("`{category}` is not a category: use lowercase letters, digits and hyphens");
     }
-    let lib = open(s)?;
+    let mut lib = open(s)?;
     if let Some(existing) = lib.find(id)?.filter(|f| f.id == id) {
         bail!(
             "`{id}` already exists ({}); `pyguide edit {id}` opens it",
@@ -737,12 +781,16 @@ fn edit_entry(s: &Settings, topic: &str) -> Result<bool> {
             let outcome = run_search(&mut lib, topic, 1, None)?;
             match outcome.hits.into_iter().next() {
                 Some(hit) if hit.confident => {
-                    warn(&format!("editing `{}` for `{topic}`", hit.meta.id));
+                    warn(&format!(
+                        "editing `{}` for `{}`",
+                        hit.meta.id,
+                        quoted(topic)
+                    ));
                     Some(hit.origin)
                 }
                 other => {
                     let suggestions: Vec<String> = other.map(|h| h.meta.id).into_iter().collect();
-                    not_found(&format!("no entry for `{topic}`"), &suggestions);
+                    not_found(&format!("no entry for `{}`", quoted(topic)), &suggestions);
                     return Ok(false);
                 }
             }

@@ -212,6 +212,19 @@ pub enum Command {
         #[arg(long)]
         full: bool,
     },
+    /// Browse and search as you type: a full-screen picker with a preview (also `pyguide`
+    /// alone, in a terminal).
+    #[command(
+        after_help = "Keys: type to search (c:CATEGORY keeps one category), Up/Down to choose, Enter to read in the pager, Tab for the whole entry or its short answer, / to find in the preview, Esc or Ctrl-C to leave."
+    )]
+    Browse {
+        /// Words to start with.
+        #[arg(value_name = "QUERY")]
+        query: Vec<String>,
+        /// Type QUERY one key at a time off-screen and print how long each keystroke took.
+        #[arg(long, hide = true, value_name = "QUERY")]
+        bench_keys: Option<String>,
+    },
     /// The manual page (roff): shown by man in a terminal; `pyguide man search` for a
     /// subcommand's.
     Man {

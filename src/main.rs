@@ -17,6 +17,7 @@ mod library;
 mod manual;
 mod paint;
 mod paths;
+mod picker;
 mod render;
 mod search;
 mod settings;

@@ -4,44 +4,8 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
 
-use common::{Env, entry, make_executable, visible};
-
-/// Compares with `tests/snapshots/NAME`; `PYGUIDE_UPDATE_SNAPSHOTS=1` writes it instead.
-#[track_caller]
-fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("PYGUIDE_UPDATE_SNAPSHOTS").is_some() {
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "no snapshot {}: run with PYGUIDE_UPDATE_SNAPSHOTS=1",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let diff: Vec<String> = expected
-            .lines()
-            .zip(actual.lines())
-            .enumerate()
-            .filter(|(_, (e, a))| e != a)
-            .take(5)
-            .map(|(i, (e, a))| format!("line {}:\n  expected: {e}\n  actual:   {a}", i + 1))
-            .collect();
-        panic!(
-            "{name} differs from the snapshot ({} vs {} lines)\n{}\nactual:\n{actual}",
-            expected.lines().count(),
-            actual.lines().count(),
-            diff.join("\n")
-        );
-    }
-}
+use common::{Env, entry, make_executable, snapshot, visible};
 
 const SNAP_ENTRY: &str = "---
 id: snap-entry
@@ -523,7 +487,10 @@ fn completion_registers_and_completes_commands_topics_and_categories() {
     let out = complete(&env, "bash", &["pyguide", "decor"]);
     assert_eq!(out.lines().next(), Some("decorators"), "{out}");
     let out = complete(&env, "bash", &["pyguide", "show", "context-managers#supp"]);
-    assert_eq!(out.lines().collect::<Vec<_>>(), ["context-managers#suppress-and-exitstack"]);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["context-managers#suppress-and-exitstack"]
+    );
     let out = complete(&env, "bash", &["pyguide", "list", "--category", "dj"]);
     assert_eq!(out.lines().collect::<Vec<_>>(), ["django"]);
     // fish shows the title beside the id.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Env, make_executable};
+use common::{Env, make_executable, snapshot};
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
@@ -78,6 +78,15 @@ impl Tmux {
             );
             thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    fn resize(&self, width: u16, height: u16) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "resize-window"])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .status()
+            .expect("resize-window");
+        assert!(status.success());
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -275,4 +284,195 @@ fn a_pager_that_fails_still_shows_the_text() {
         screen.lines().filter(|l| l.starts_with("• ")).count() >= 3,
         "{screen}"
     );
+}
+
+/// The line of the picker's hit list that carries the selection mark.
+fn selected_line(screen: &str) -> Option<(usize, &str)> {
+    screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with("▸ "))
+}
+
+/// What a shell prints after pyguide left: `icanon` when the terminal was put back in its
+/// normal (cooked) mode, `-icanon` when it was left raw.
+const AFTER: &str = "; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon";
+
+#[test]
+fn the_picker_types_chooses_opens_the_pager_and_leaves_the_terminal_as_it_was() {
+    let env = Env::new();
+    let Some(tmux) = Tmux::start(&env, 80, 24, &format!("PAGER=less pyguide{AFTER}")) else {
+        return;
+    };
+    // No arguments in a terminal: the picker, every entry listed, the first one previewed.
+    let screen = tmux.wait_for("Esc leave");
+    assert!(screen.starts_with("> "), "{screen}");
+    assert!(widest(&screen) <= 80, "{screen}");
+    snapshot("picker-80x24.txt", &screen);
+
+    // Typing narrows the hits on every keystroke, sections included.
+    tmux.keys(&["-l", "lazy queryset"]);
+    let screen = tmux.wait_for("> lazy queryset");
+    let screen = if screen.contains("django-querysets") {
+        screen
+    } else {
+        tmux.wait_for("django-querysets")
+    };
+    let (first, line) = selected_line(&screen).expect("a selected hit");
+    assert!(line.contains("django-querysets"), "{screen}");
+    assert!(screen.contains(" § "), "no section in the hits:\n{screen}");
+
+    // An arrow moves the selection, and the preview follows it.
+    tmux.keys(&["Down"]);
+    let start = Instant::now();
+    loop {
+        let screen = tmux.capture(false);
+        if selected_line(&screen).is_some_and(|(k, _)| k == first + 1) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "Down did not move:\n{screen}"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+    tmux.keys(&["Up"]);
+
+    // Enter reads the entry in the pager, at the section that matched; q comes back to the
+    // picker, query kept.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Everything that needs the rows goes through _fetch_all()");
+    let screen = tmux.capture(false);
+    assert!(
+        !screen.contains("Esc leave"),
+        "the pager is not on screen:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("> lazy queryset");
+
+    // Esc leaves: exit 0, the terminal back in cooked mode, the picker gone from the screen.
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("[exit 0]");
+    assert!(screen.lines().any(|l| l == "icanon"), "{screen}");
+    assert!(!screen.contains("Esc leave"), "{screen}");
+}
+
+#[test]
+fn the_picker_filters_a_category_toggles_the_whole_entry_and_finds_in_the_preview() {
+    let env = Env::new();
+    let Some(tmux) = Tmux::start(&env, 100, 30, "pyguide browse c:fastapi") else {
+        return;
+    };
+    let screen = tmux.wait_for("Esc leave");
+    let ids: Vec<&str> = screen
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.trim_start_matches("▸ ").split_whitespace().next())
+        .filter(|w| w.starts_with("fastapi") || w.starts_with("django"))
+        .collect();
+    assert!(!ids.is_empty(), "{screen}");
+    assert!(ids.iter().all(|id| id.starts_with("fastapi")), "{screen}");
+    assert!(screen.contains("Tab short answer"), "{screen}");
+    assert!(screen.contains("In short"), "{screen}");
+
+    // Tab: the whole entry.
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("Tab whole entry");
+
+    // `/` finds text in the preview and scrolls to it.
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "pitfalls"]);
+    tmux.wait_for("/pitfalls");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Esc leave");
+    assert!(
+        screen
+            .lines()
+            .skip(1)
+            .any(|l| l.to_lowercase().contains("pitfalls")),
+        "{screen}"
+    );
+
+    // An unknown category says so.
+    tmux.keys(&["C-u"]);
+    tmux.keys(&["-l", "c:nosuchthing"]);
+    tmux.wait_for("no category `nosuchthing`");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("[exit 0]");
+}
+
+#[test]
+fn the_picker_follows_a_resize_from_200_to_40_columns() {
+    let env = Env::new();
+    let Some(tmux) = Tmux::start(&env, 200, 30, "NO_COLOR=1 pyguide browse decorators") else {
+        return;
+    };
+    let screen = tmux.wait_for("Esc leave");
+    // Wide: the hits and the preview side by side, on the same line.
+    let line = selected_line(&screen).expect("a selected hit").1;
+    assert!(line.contains("decorators"), "{screen}");
+    assert!(line.contains('│'), "not side by side:\n{screen}");
+    let colours = tmux.capture(true);
+    // Reverse video marks the selection; no colour is set (39 is the default colour).
+    let coloured = colours.replace("\x1b[39m", "");
+    assert!(
+        !coloured.contains("\x1b[3") && !coloured.contains(";3"),
+        "NO_COLOR, but colours:\n{colours}"
+    );
+
+    tmux.resize(40, 30);
+    let start = Instant::now();
+    let screen = loop {
+        let screen = tmux.capture(false);
+        if widest(&screen) <= 40 && screen.contains("Esc") {
+            break screen;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no redraw at 40:\n{screen}"
+        );
+        thread::sleep(Duration::from_millis(50));
+    };
+    // Narrow: the hits above the preview.
+    let (k, _) = selected_line(&screen).expect("a selected hit");
+    assert!(k < 12, "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("[exit 0]");
+}
+
+#[test]
+fn sigterm_leaves_the_picker_with_the_terminal_restored() {
+    let env = Env::new();
+    let pid = env.path("home/picker.pid");
+    let command = format!(
+        "sh -c 'echo $$ > {}; exec pyguide browse'{AFTER}",
+        pid.display()
+    );
+    let Some(tmux) = Tmux::start(&env, 80, 24, &command) else {
+        return;
+    };
+    tmux.wait_for("Esc leave");
+    let pid = std::fs::read_to_string(&pid).expect("the pid");
+    let status = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let screen = tmux.wait_for("[exit ");
+    assert!(screen.lines().any(|l| l == "icanon"), "{screen}");
+    assert!(!screen.contains("Esc leave"), "{screen}");
+}
+
+#[test]
+fn piped_or_on_a_dumb_terminal_no_arguments_prints_the_help() {
+    let env = Env::new();
+    let Some(tmux) = Tmux::start(&env, 80, 100, "TERM=dumb pyguide") else {
+        return;
+    };
+    // The help, as clap prints it for a missing command: on stderr, exit 2.
+    let screen = tmux.wait_for("[exit 2]");
+    assert!(screen.contains("Usage:"), "{screen}");
+    let run = env.run(&[]);
+    run.assert_status(2);
+    assert!(run.stderr.contains("Usage:"), "{}", run.stderr);
 }
