@@ -102,17 +102,20 @@ impl Library {
         let live = Saved::open(&store);
         let first = live.as_ref().map(|s| s.check(&sources));
         let check_took = started.elapsed();
-        if let (Some(saved), Some(fresh::Check::Fresh)) = (&live, &first) {
+        // The index opened for the check is the one used: opening the folder a second time
+        // could find it gone, removed by an `index` that swapped in a new generation
+        // meanwhile. A generation that goes while it is being opened makes `Saved::open`
+        // fail, and the locked path below opens the new one.
+        if let (Some(saved), Some(fresh::Check::Fresh)) = (live, first) {
             if store.has_leftovers()
                 && let Some(lock) = store.try_lock()
             {
                 store.collect(&lock);
             }
-            let mut lib = Library::from_saved(sources, store, saved.generation.clone())?;
+            let mut lib = Library::from_saved(sources, store, saved.generation, saved.index);
             lib.check_took = check_took;
             return Ok(lib);
         }
-        drop(live);
         let mut lib = Library::bring_up_to_date(sources, store)?;
         lib.check_took = check_took;
         Ok(lib)
@@ -146,9 +149,14 @@ impl Library {
         })
     }
 
-    fn from_saved(sources: Sources, store: Store, generation: PathBuf) -> Result<Library> {
-        Ok(Library {
-            index: GuideIndex::open_folder(&generation)?,
+    fn from_saved(
+        sources: Sources,
+        store: Store,
+        generation: PathBuf,
+        index: GuideIndex,
+    ) -> Library {
+        Library {
+            index,
             sources,
             store: Some(store),
             generation: Some(generation),
@@ -156,7 +164,7 @@ impl Library {
             warnings: Vec::new(),
             built: None,
             check_took: Duration::ZERO,
-        })
+        }
     }
 
     /// The built-in index plus the user's entries, in memory, because the cache folder cannot
@@ -188,7 +196,12 @@ impl Library {
         if let Some(saved) = Saved::open(&store) {
             match saved.check(&sources) {
                 fresh::Check::Fresh => {
-                    return Library::from_saved(sources, store, saved.generation);
+                    return Ok(Library::from_saved(
+                        sources,
+                        store,
+                        saved.generation,
+                        saved.index,
+                    ));
                 }
                 check => {
                     if let Some(lib) = saved.update(&sources, &store, check)? {

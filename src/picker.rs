@@ -373,8 +373,10 @@ impl<'s> Picker<'s> {
             } else {
                 "short answer"
             };
+            let searching = self.query.split_whitespace().any(|w| !w.starts_with("c:"));
+            let what = if searching { "hits" } else { "entries" };
             format!(
-                "{} entries · Esc leave · ↑↓ Enter read · Tab {view} · / find · c:CATEGORY",
+                "{} {what} · Esc leave · ↑↓ Enter read · Tab {view} · / find · c:CATEGORY",
                 self.rows.len()
             )
         };
