@@ -31,7 +31,9 @@ pub fn run(cli: Cli) -> Result<bool> {
             if let Some(err) = &s.config_error {
                 bail!("{err:#}");
             }
-            return crate::picker::run(&s, open(&s)?, "");
+            return crate::picker::run(&s, open(&s)?, "", &mut |lib, origin, section| {
+                page_entry(&s, lib, origin, section)
+            });
         }
         return no_command();
     };
@@ -119,7 +121,9 @@ pub fn run(cli: Cli) -> Result<bool> {
                     "browse needs a terminal (stdin and stdout, and TERM not dumb); use `pyguide search` in a pipe"
                 );
             }
-            crate::picker::run(&s, lib, &query.join(" "))
+            crate::picker::run(&s, lib, &query.join(" "), &mut |lib, origin, section| {
+                page_entry(&s, lib, origin, section)
+            })
         }
     }
 }
@@ -187,14 +191,6 @@ fn quoted(words: &str) -> String {
     crate::render::truncate(&one_line(words), 80)
 }
 
-/// Where snippets read an entry's text.
-pub fn text_of(origin: &Origin) -> Option<String> {
-    match origin {
-        Origin::Builtin(rel) => crate::builtin::text(rel).map(str::to_string),
-        Origin::User(path) => walk::read_text(path).ok(),
-    }
-}
-
 fn run_search(
     lib: &mut Library,
     query: &str,
@@ -205,7 +201,7 @@ fn run_search(
         limit,
         category: category.map(str::to_string),
     };
-    lib.guarded(|lib| search::search(lib.index(), query, &opts, &text_of))
+    lib.guarded(|lib| search::search(lib.index(), query, &opts, &library::text_of))
 }
 
 fn search(
@@ -445,7 +441,7 @@ fn related(lib: &mut Library, entry: &Entry) -> Result<Vec<Meta>> {
 }
 
 /// Shows a picked entry through the pager, opening at its matched section.
-pub fn page_entry(
+fn page_entry(
     s: &Settings,
     lib: &mut Library,
     origin: &Origin,

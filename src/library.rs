@@ -345,6 +345,14 @@ impl Library {
     }
 }
 
+/// Where snippets read an entry's text.
+pub fn text_of(origin: &Origin) -> Option<String> {
+    match origin {
+        Origin::Builtin(rel) => builtin::text(rel).map(str::to_string),
+        Origin::User(path) => walk::read_text(path).ok(),
+    }
+}
+
 /// An entry's text, read and parsed: the one way from a place to an [`Entry`].
 pub fn read_entry(origin: &Origin) -> Result<Entry> {
     let text = match origin {

@@ -115,7 +115,7 @@ impl<'s> Picker<'s> {
                 category: category.clone(),
             };
             self.lib
-                .guarded(|lib| search::search(lib.index(), &words, &opts, &crate::app::text_of))
+                .guarded(|lib| search::search(lib.index(), &words, &opts, &crate::library::text_of))
                 .map(|outcome| {
                     self.message = if outcome.hits.is_empty() {
                         "no entry matches".to_string()
@@ -398,8 +398,11 @@ fn line_text(line: &Line) -> String {
     line.spans.iter().map(|s| s.content.as_ref()).collect()
 }
 
+/// Shows an entry in the pager (at a section), for Enter; the caller's `show`.
+pub type Open<'a> = dyn FnMut(&mut Library, &Origin, Option<&SectionHit>) -> Result<bool> + 'a;
+
 /// Runs the picker until the user leaves. The terminal is restored on every way out.
-pub fn run(settings: &Settings, lib: Library, query: &str) -> Result<bool> {
+pub fn run(settings: &Settings, lib: Library, query: &str, open: &mut Open) -> Result<bool> {
     let stop = Arc::new(AtomicBool::new(false));
     let hook = signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&stop)).ok();
     let mut picker = Picker::new(settings, lib, query);
@@ -422,12 +425,7 @@ pub fn run(settings: &Settings, lib: Library, query: &str) -> Result<bool> {
                             continue;
                         };
                         ratatui::restore();
-                        let shown = crate::app::page_entry(
-                            settings,
-                            &mut picker.lib,
-                            &row.origin,
-                            row.section.as_ref(),
-                        );
+                        let shown = open(&mut picker.lib, &row.origin, row.section.as_ref());
                         terminal = ratatui::try_init()?;
                         terminal.clear()?;
                         if let Err(e) = shown {

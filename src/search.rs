@@ -572,18 +572,22 @@ fn looks_like_error(line: &str) -> bool {
 /// in quotes, an identifier with `_`, a path, a file name, an address (`0x7f3a`). A dotted
 /// name (`java.lang.NullPointerException`) or a code (`E501`) is a topic.
 fn is_data(word: &str, quoted: bool) -> bool {
-    let file_name = word.rsplit_once('.').is_some_and(|(stem, ext)| {
+    quoted
+        || word.contains(['_', '/', '='])
+        || is_file_name(word)
+        || (word.chars().any(|c| c.is_ascii_digit())
+            && word.chars().any(|c| c.is_ascii_lowercase()))
+}
+
+/// Whether a word looks like a file name: `in.mp4`, `settings.py`.
+fn is_file_name(word: &str) -> bool {
+    word.rsplit_once('.').is_some_and(|(stem, ext)| {
         !stem.is_empty()
             && (1..=4).contains(&ext.len())
             && ext
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    });
-    quoted
-        || word.contains(['_', '/', '='])
-        || file_name
-        || (word.chars().any(|c| c.is_ascii_digit())
-            && word.chars().any(|c| c.is_ascii_lowercase()))
+    })
 }
 
 /// The stemmed words a snippet highlights.
@@ -682,11 +686,21 @@ impl Run<'_> {
 
     fn units(&mut self, query: &str) -> Vec<Unit> {
         let mut units: Vec<Unit> = Vec::new();
-        for raw in query.split_whitespace() {
-            // Quotes and brackets around code in a message: `'list'`, `(expected 2)`.
-            let typed = raw.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c));
-            let quoted = raw.starts_with(['\'', '"', '`']) || raw.ends_with(['\'', '"', '`']);
-            let typed = typed.strip_suffix('.').unwrap_or(typed);
+        let mut words: Vec<(String, bool)> = query
+            .split_whitespace()
+            .map(|raw| {
+                // Quotes and brackets around code in a message: `'list'`, `(expected 2)`.
+                let typed = raw.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c));
+                let quoted = raw.starts_with(['\'', '"', '`']) || raw.ends_with(['\'', '"', '`']);
+                let typed = typed.strip_suffix('.').unwrap_or(typed);
+                (typed.to_string(), quoted)
+            })
+            .collect();
+        let mut next = 0;
+        while next < words.len() {
+            let (typed, quoted) = words[next].clone();
+            let typed = typed.as_str();
+            next += 1;
             if typed.is_empty() {
                 continue;
             }
@@ -739,6 +753,22 @@ impl Run<'_> {
                 && is_data(typed, quoted)
                 && self.unit_df(&unit) == 0
             {
+                // A dotted name the guide lacks whole (`ForeignKey.__init__`) is read part
+                // by part: a part the guide knows is still a topic. Not a quoted value, a file
+                // name or a name with digits (`admin.0001_initial`): those are the user's.
+                let parts: Vec<(String, bool)> = typed
+                    .split('.')
+                    .filter(|p| !p.is_empty())
+                    .map(|p| (p.to_string(), quoted))
+                    .collect();
+                if parts.len() > 1
+                    && !quoted
+                    && !is_file_name(typed)
+                    && !typed.chars().any(|c| c.is_ascii_digit())
+                {
+                    words.splice(next..next, parts);
+                    continue;
+                }
                 unit.stop = true;
             }
             units.push(unit);
@@ -1210,5 +1240,39 @@ mod tests {
             "django.core.exceptions.AppRegistryNotReady: Apps aren't loaded yet."
         ));
         assert!(!looks_like_error("how do I: do this"));
+    }
+
+    /// The units a query is read as, on the built-in guide: (as typed, left out).
+    fn units_of(query: &str) -> Vec<(String, bool)> {
+        let index = crate::builtin::index().unwrap();
+        let mut run = Run {
+            index: &index,
+            stems: Stems::default(),
+            entries: index.entry_count().max(1) as f32,
+            df_cache: HashMap::new(),
+        };
+        run.units(query)
+            .into_iter()
+            .map(|u| (u.typed, u.stop))
+            .collect()
+    }
+
+    #[test]
+    fn a_dotted_name_the_guide_lacks_is_read_by_its_parts_unless_it_is_data() {
+        let units = units_of("ForeignKey.__init__() missing");
+        assert!(
+            units.contains(&("ForeignKey".to_string(), false)),
+            "{units:?}"
+        );
+        // A quoted value, a file name and a name with digits stay whole, and left out.
+        for query in [
+            "'tasks.send_email' x",
+            "settings.py x",
+            "admin.0001_initial x",
+        ] {
+            let units = units_of(query);
+            assert_eq!(units.len(), 2, "{query}: {units:?}");
+            assert!(units[0].1, "{query}: {units:?}");
+        }
     }
 }
