@@ -70,6 +70,24 @@ fn snapshots_of_a_rendered_entry_at_three_widths_and_piped() {
 }
 
 #[test]
+fn snapshots_of_a_short_answer_at_40_and_80_columns() {
+    let env = Env::new();
+    for width in [40, 80] {
+        let run = env.run_with(
+            &["--color", "always", "show", "--short", "decorators"],
+            &[("COLUMNS", &width.to_string())],
+        );
+        run.assert_ok();
+        let text = visible(&run.stdout);
+        assert!(text.lines().all(|l| l.chars().count() <= width), "{text}");
+        // The title, the short answer and its example, then the pointer to the whole entry.
+        assert!(text.contains("In short"), "{text}");
+        assert!(text.contains("pyguide show decorators"), "{text}");
+        snapshot(&format!("short-{width}.txt"), &text);
+    }
+}
+
+#[test]
 fn snapshot_of_search_results_in_a_terminal() {
     let env = snap_env();
     let run = env.run_tty(
