@@ -70,7 +70,8 @@ const FORMAT: &str = "One entry per file, <category>/<id>.md: YAML front matter 
 
 /// The roff source of pyguide(1), or of one subcommand's page.
 pub fn page(command: Option<&str>) -> Result<Vec<u8>> {
-    let cli = Cli::command();
+    // `pyguide help` is clap's, not a command with a page of its own.
+    let cli = Cli::command().disable_help_subcommand(true);
     let mut out = Vec::new();
     match command {
         None => {
@@ -160,6 +161,9 @@ mod tests {
         }
         assert!(roff.contains("PYGUIDE_CACHE_DIR"));
         assert!(roff.contains("pyguide man search"));
+        // Every page it lists exists: no pyguide-help(1), which `pyguide man help` lacks.
+        assert!(!roff.contains("pyguide\\-help"), "{roff}");
+        assert!(page(Some("help")).is_err());
     }
 
     #[test]

@@ -46,6 +46,9 @@ fn search_json_is_an_array_in_rank_order() {
         ] {
             assert!(h.get(key).is_some(), "missing {key}: {h}");
         }
+        // A built-in entry has no file outside the binary.
+        assert_eq!(h["builtin"], true, "{h}");
+        assert!(h["path"].is_null(), "{h}");
     }
     let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");

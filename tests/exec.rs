@@ -271,3 +271,32 @@ fn output_is_capped_and_the_cut_is_reported() {
     );
     assert!(run.stdout.len() < (1 << 20) + 10_000);
 }
+
+#[test]
+fn a_python_without_the_packages_gets_one_line_a_module_not_one_a_failure() {
+    let env = Env::new();
+    let body = "Intro.\n\n```python\nimport pyguide_no_such_module_a\nassert True\n```\n\n```python\nimport pyguide_no_such_module_a\nassert 1\n```\n";
+    env.write("kb/notes/one.md", &entry("one", "notes", "One", body));
+    env.write("kb/notes/two.md", &entry("two", "notes", "Two", body));
+    let run = env.run(&["check", "--exec", env.path("kb").to_str().unwrap()]);
+    run.assert_status(1);
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("pyguide_no_such_module_a"))
+        .collect();
+    // Two entries, four failing examples: one line, naming the module, the entries and
+    // what to install.
+    assert_eq!(lines.len(), 1, "{}", run.stdout);
+    assert!(lines[0].contains("and 1 more entries"), "{}", lines[0]);
+    assert!(
+        lines[0].contains("-m pip install -r kb/requirements.txt"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        !run.stdout.contains("python example failed"),
+        "{}",
+        run.stdout
+    );
+}
