@@ -300,3 +300,45 @@ fn a_python_without_the_packages_gets_one_line_a_module_not_one_a_failure() {
         run.stdout
     );
 }
+
+#[test]
+fn check_exec_without_a_folder_runs_the_built_in_guide_and_never_the_users_entries() {
+    let env = Env::new();
+    // The user's entry, in a KB folder pyguide reads: checked, but its example is not run.
+    let body = "Intro.\n\n```python\nprint('USER-EXAMPLE-MARKER')\n```\n";
+    env.write("kb/notes/mine.md", &entry("mine", "notes", "Mine", body));
+    // An interpreter that answers pyguide's probe for real and only records the examples.
+    let log = env.path("ran.log");
+    let fake = env.write(
+        "fakepy",
+        &format!(
+            "#!/bin/sh\nif [ \"$1\" = -c ]; then exec python3 \"$@\"; fi\ncat \"$@\" >> '{}'\n",
+            log.display()
+        ),
+    );
+    common::make_executable(&fake);
+    let kb = env.path("kb");
+    let vars = [("PYGUIDE_KB_PATH", kb.to_str().unwrap())];
+    let run = env.run_with(
+        &["check", "--exec", "--python", fake.to_str().unwrap()],
+        &vars,
+    );
+    run.assert_no_panic();
+    let ran = std::fs::read_to_string(&log).unwrap_or_default();
+    // decorators' short example ran; the user's did not.
+    assert!(ran.contains("def twice(func):"), "{}", run.stdout);
+    assert!(!ran.contains("USER-EXAMPLE-MARKER"), "the user's entry ran");
+    // Given the folder, it is the user's entry that runs, alone.
+    std::fs::remove_file(&log).unwrap();
+    let run = env.run(&[
+        "check",
+        "--exec",
+        "--python",
+        fake.to_str().unwrap(),
+        kb.to_str().unwrap(),
+    ]);
+    run.assert_ok();
+    let ran = std::fs::read_to_string(&log).unwrap();
+    assert!(ran.contains("USER-EXAMPLE-MARKER"), "{ran}");
+    assert!(!ran.contains("def twice(func):"), "{ran}");
+}
