@@ -23,7 +23,10 @@ TLDR=$WORK/tools/bin/tldr
 [ -x "$TLDR" ] || cargo install --quiet --root "$WORK/tools" tealdeer
 HELLO=$WORK/hello/target/release/hello
 if [ ! -x "$HELLO" ]; then
-  rm -rf "$WORK/hello" && cargo new --quiet --name hello "$WORK/hello"
+  # Written by hand, as its own workspace: `cargo new` here would join pyguide's.
+  rm -rf "$WORK/hello" && mkdir -p "$WORK/hello/src"
+  printf '[package]\nname = "hello"\nversion = "0.1.0"\nedition = "2021"\n\n[workspace]\n' > "$WORK/hello/Cargo.toml"
+  printf 'fn main() {\n    println!("Hello, world!");\n}\n' > "$WORK/hello/src/main.rs"
   cargo build --quiet --release --manifest-path "$WORK/hello/Cargo.toml"
 fi
 cargo build --quiet --release
@@ -31,6 +34,8 @@ PY=$ROOT/target/release/pyguide
 
 rustc --version > "$WORK/rustc.version"
 
+# The toolchain stays where it is when HOME moves.
+export RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup} CARGO_HOME=${CARGO_HOME:-$HOME/.cargo}
 # A hermetic environment for every run.
 export HOME=$WORK/home XDG_DATA_HOME=$WORK/home/data XDG_CONFIG_HOME=$WORK/home/config
 export XDG_CACHE_HOME=$WORK/cache

@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
 use guide::entry::{Meta, Origin};
-use guide::index::{DocRef, Field, GuideIndex, Key, Kind, Query};
+use guide::index::{DocRef, Field, Found, GuideIndex, Key, Kind, Query};
 use guide::markdown;
 use guide::text::{self, Stems};
 
@@ -614,6 +614,8 @@ struct Candidate {
     id: String,
     score: f32,
     section: Option<(f32, SectionHit)>,
+    /// Its entry document, once read (reading it again costs a stored-document lookup).
+    found: Option<Found>,
 }
 
 impl Run<'_> {
@@ -973,10 +975,11 @@ impl Run<'_> {
             by_id.insert(found.id.clone(), candidates.len());
             candidates.push(Candidate {
                 doc: Some(doc),
-                origin: Some(found.origin),
-                id: found.id,
+                origin: Some(found.origin.clone()),
+                id: found.id.clone(),
                 score,
                 section: None,
+                found: Some(found),
             });
         }
         // Sections: the same units over headings and section text.
@@ -1005,6 +1008,7 @@ impl Run<'_> {
                         id: found.id.clone(),
                         score: 0.0,
                         section: None,
+                        found: None,
                     });
                     candidates.len() - 1
                 }
@@ -1096,7 +1100,6 @@ impl Run<'_> {
         }
         // The question of an entry closest to the query: the share of the query's weight it
         // holds (its title and summary count as questions too). People ask alike.
-        let mut stems = Stems::default();
         let unit_words: Vec<(Vec<String>, f32)> = live
             .iter()
             .map(|u| {
@@ -1112,20 +1115,18 @@ impl Run<'_> {
         let mut found = Vec::with_capacity(docs.len());
         let mut alike = vec![0.0f32; docs.len()];
         for (k, &doc) in docs.iter().enumerate() {
-            let f = self.index.found(doc)?;
-            if let Some(meta) = &f.meta {
-                for q in f.questions.iter().chain([&meta.title, &meta.summary]) {
-                    let words: HashSet<String> = guide::index::analyze(q, &mut stems)
-                        .into_iter()
-                        .map(|(w, _)| w)
-                        .collect();
-                    let held: f32 = unit_words
-                        .iter()
-                        .filter(|(ws, _)| ws.iter().any(|w| words.contains(w)))
-                        .map(|(_, w)| *w)
-                        .sum();
-                    alike[k] = alike[k].max(held / total);
-                }
+            let f = match candidates[k].found.take() {
+                Some(f) => f,
+                None => self.index.found(doc)?,
+            };
+            for asked in &f.asked {
+                let words: HashSet<&str> = asked.split(' ').collect();
+                let held: f32 = unit_words
+                    .iter()
+                    .filter(|(ws, _)| ws.iter().any(|w| words.contains(w.as_str())))
+                    .map(|(_, w)| *w)
+                    .sum();
+                alike[k] = alike[k].max(held / total);
             }
             found.push(f);
         }

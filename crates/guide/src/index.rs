@@ -42,7 +42,7 @@ use crate::text;
 use crate::vocab::Vocab;
 
 /// Bump when the schema or the analysis changes: saved indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The vocabulary file kept beside the index files (see `vocab.rs`).
 pub const VOCAB_FILE: &str = "vocab.txt";
@@ -154,8 +154,10 @@ pub struct Found {
     pub meta: Option<Meta>,
     /// A section document's heading and anchor.
     pub section: Option<(String, String)>,
-    /// An entry document's questions.
-    pub questions: Vec<String>,
+    /// An entry document's questions, title and summary, each as its analyzed words joined
+    /// by spaces (computed when the index is written, so that a query is compared with them
+    /// without analyzing them again).
+    pub asked: Vec<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -175,6 +177,7 @@ struct Fields {
     meta: TField,
     origin: TField,
     anchor: TField,
+    asked: TField,
 }
 
 impl Fields {
@@ -206,7 +209,7 @@ fn schema() -> (Schema, Fields) {
         category: b.add_text_field("category", STRING),
         title: b.add_text_field("title", searchable.clone()),
         aliases: b.add_text_field("aliases", searchable.clone()),
-        questions: b.add_text_field("questions", searchable.clone() | STORED),
+        questions: b.add_text_field("questions", searchable.clone()),
         summary: b.add_text_field("summary", searchable.clone()),
         tags: b.add_text_field("tags", searchable.clone()),
         names: b.add_text_field("names", searchable.clone()),
@@ -215,6 +218,7 @@ fn schema() -> (Schema, Fields) {
         meta: b.add_text_field("meta", STORED),
         origin: b.add_text_field("origin", STORED),
         anchor: b.add_text_field("anchor", STORED),
+        asked: b.add_text_field("asked", STORED),
     };
     (b.build(), fields)
 }
@@ -622,8 +626,8 @@ impl GuideIndex {
             Kind::Section => None,
         };
         let section = (kind == Kind::Section).then(|| (get(f.heading), get(f.anchor)));
-        let questions = doc
-            .get_all(f.questions)
+        let asked = doc
+            .get_all(f.asked)
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect();
         Ok(Found {
@@ -632,7 +636,7 @@ impl GuideIndex {
             origin,
             meta,
             section,
-            questions,
+            asked,
         })
     }
 
@@ -731,6 +735,14 @@ fn documents(f: Fields, e: &Entry) -> Vec<TantivyDocument> {
     doc.add_text(f.summary, &m.summary);
     for q in &e.questions {
         doc.add_text(f.questions, q);
+    }
+    let mut stems = text::Stems::default();
+    for asked in e.questions.iter().chain([&m.title, &m.summary]) {
+        let words: Vec<String> = analyze(asked, &mut stems)
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect();
+        doc.add_text(f.asked, words.join(" "));
     }
     for tag in &m.tags {
         doc.add_text(f.tags, tag);
