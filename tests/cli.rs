@@ -590,6 +590,20 @@ fn usage_and_runtime_errors_exit_2() {
         run.stderr,
         "pyguide: warning: --kb names /definitely/not/here, which does not exist\n"
     );
+    let run = env.run_with(&["list"], &[("PYGUIDE_KB_PATH", "/not/here/either")]);
+    run.assert_ok();
+    assert_eq!(
+        run.stderr,
+        "pyguide: warning: PYGUIDE_KB_PATH names /not/here/either, which does not exist\n"
+    );
+    env.write("config/pyguide/config.toml", "kb = [\"/nor/here\"]\n");
+    let run = env.run(&["list"]);
+    run.assert_ok();
+    assert_eq!(
+        run.stderr,
+        "pyguide: warning: config names /nor/here, which does not exist\n"
+    );
+    std::fs::remove_file(env.path("config/pyguide/config.toml")).unwrap();
     let run = env.run(&["check", "/definitely/not/here"]);
     run.assert_status(2);
     let run = env.run(&["search"]);
@@ -607,6 +621,13 @@ fn help_has_examples() {
     run.assert_ok();
     assert!(run.stdout.contains("Examples:"));
     assert!(run.stdout.contains("pyguide search lazy queryset"));
+    // The fzf line renders the preview in colour even though fzf pipes it.
+    assert!(
+        run.stdout
+            .contains("fzf --preview 'pyguide --color always show {}'"),
+        "{}",
+        run.stdout
+    );
     let run = env.run(&["search", "--help"]);
     assert!(run.stdout.contains("--json"));
 }

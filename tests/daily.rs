@@ -88,6 +88,63 @@ fn snapshots_of_a_short_answer_at_40_and_80_columns() {
 }
 
 #[test]
+fn headings_tables_nested_lists_and_plain_fences_each_look_their_part() {
+    let env = Env::new();
+    let body = "## Second level\n\n### Third level\n\n| name | value |\n|------|-------|\n| a    | 1     |\n\n- one\n  - two\n    - three\n\n```\nplain fence line\n```\n\n```python\nlabelled = 1\n```\n";
+    env.write(
+        "kb/notes/shapes.md",
+        &entry("shapes", "notes", "Shapes", body),
+    );
+    let kb = env.path("kb");
+    let run = env.run_with(
+        &[
+            "--kb",
+            kb.to_str().unwrap(),
+            "--color",
+            "always",
+            "show",
+            "shapes",
+        ],
+        &[("COLUMNS", "80")],
+    );
+    run.assert_ok();
+    let styled_line = |text: &str| {
+        run.stdout
+            .lines()
+            .find(|l| visible(l).trim() == text)
+            .unwrap_or_else(|| panic!("no line {text:?}:\n{}", run.stdout))
+            .to_string()
+    };
+    // Level 2 and level 3 headings are styled differently.
+    assert_ne!(styled_line("Second level"), styled_line("Third level"));
+    let text = visible(&run.stdout);
+    // The table has its borders.
+    assert!(
+        text.contains('┌') && text.contains('┘') && text.contains("│ a"),
+        "{text}"
+    );
+    // Each list level is indented further.
+    let indent = |item: &str| {
+        text.lines()
+            .find(|l| l.trim_start() == format!("• {item}"))
+            .map(|l| l.len() - l.trim_start().len())
+            .unwrap_or_else(|| panic!("no item {item}:\n{text}"))
+    };
+    assert!(
+        indent("one") < indent("two") && indent("two") < indent("three"),
+        "{text}"
+    );
+    // A fence without a language is indented like one with a language.
+    let at = |code: &str| {
+        text.lines()
+            .find(|l| l.trim_start() == code)
+            .map(|l| l.len() - l.trim_start().len())
+            .unwrap_or_else(|| panic!("no code {code:?}:\n{text}"))
+    };
+    assert_eq!(at("plain fence line"), at("labelled = 1"), "{text}");
+}
+
+#[test]
 fn snapshot_of_search_results_in_a_terminal() {
     let env = snap_env();
     let run = env.run_tty(
