@@ -410,6 +410,11 @@ pub fn run(settings: &Settings, lib: Library, query: &str, open: &mut Open) -> R
     let result = (|| -> Result<()> {
         loop {
             terminal.draw(|f| picker.draw(f))?;
+            // Fault injection for the test that a crash restores the terminal
+            // (tests/terminal.rs).
+            if std::env::var_os("PYGUIDE_TEST_PANIC_IN_PICKER").is_some() {
+                panic!("a test asked the picker to crash");
+            }
             if stop.load(Ordering::SeqCst) {
                 return Ok(());
             }

@@ -19,41 +19,14 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{Env, Run, entry, make_executable, require, shell_quote, visible};
+use common::{Env, Run, entry, make_executable, require, tree, visible};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// Every file and folder under `dir`, with the bytes of each file: proof that nothing was
-/// written, added, moved or deleted. Links are recorded by their target, not followed.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap().flatten() {
-            let kind = e.file_type().unwrap();
-            let path = e.path();
-            if kind.is_dir() {
-                out.insert(path.clone(), b"<folder>".to_vec());
-                stack.push(path);
-            } else if kind.is_file() {
-                out.insert(path.clone(), fs::read(&path).unwrap());
-            } else if kind.is_symlink() {
-                let target = fs::read_link(&path).unwrap();
-                let mut v = b"<link>".to_vec();
-                v.extend_from_slice(target.as_os_str().as_bytes());
-                out.insert(path, v);
-            } else {
-                out.insert(path, b"<special>".to_vec());
-            }
-        }
-    }
-    out
-}
-
 #[track_caller]
 fn assert_unchanged(before: &BTreeMap<PathBuf, Vec<u8>>, dir: &Path, what: &str) {
-    let after = snapshot(dir);
+    let after = tree(dir);
     if &after == before {
         return;
     }
@@ -213,7 +186,7 @@ fn user_entry(env: &Env) -> PathBuf {
 
 #[track_caller]
 fn assert_refused_and_untouched(env: &Env, vars: &[(&str, &str)], cache: &Path, watched: &Path) {
-    let before = snapshot(watched);
+    let before = tree(watched);
     let want = format!(
         "pyguide: error: the cache folder {} holds files pyguide did not create (",
         cache.display()
@@ -288,7 +261,7 @@ fn a_folder_holding_only_files_with_pyguides_names_is_not_taken_over() {
     fs::write(docs.join("current"), "my current draft\n").unwrap();
     fs::write(docs.join("build.lock"), "the lock of my own build tool\n").unwrap();
     fs::write(docs.join("current.tmp-1"), "a temporary file of mine\n").unwrap();
-    let before = snapshot(&docs);
+    let before = tree(&docs);
     let r = run(
         &env,
         &["search", "quixotic"],
@@ -365,7 +338,7 @@ fn interrupted_update(change: Change) {
             want.retain(|id| *id != "beta-two");
         }
     }
-    let before = snapshot(&env.user_kb());
+    let before = tree(&env.user_kb());
     let (out, _) = bounded(pyguide(&env, &["list"], &vars), HANG, "dying list");
     assert_eq!(
         out.status.signal(),
@@ -542,7 +515,7 @@ fn entries_in_files_with_a_tab_a_newline_or_a_non_utf8_byte_in_their_names() {
     names_after.sort();
     assert_eq!(names_after, names_before, "a file appeared or went");
     let replacement = "\u{fffd}".as_bytes();
-    for path in snapshot(&env.user_kb()).keys() {
+    for path in tree(&env.user_kb()).keys() {
         let bytes = path.as_os_str().as_bytes();
         assert!(
             !bytes.windows(3).any(|w| w == replacement),
@@ -577,8 +550,8 @@ fn kb_folders_named_alike_in_two_working_folders_are_two_folders() {
     let m2 = fs::metadata(env.path("w2/kb/notes/entry.md")).unwrap();
     assert_eq!(m1.len(), m2.len());
     assert_eq!(m1.modified().unwrap(), m2.modified().unwrap());
-    let before = snapshot(&env.path("w1"));
-    let before2 = snapshot(&env.path("w2"));
+    let before = tree(&env.path("w1"));
+    let before2 = tree(&env.path("w2"));
     for round in 0..2 {
         for (work, id, other) in [
             ("w1", "alpha-one", "omega-two"),
@@ -668,7 +641,7 @@ fn a_killed_builds_generation_is_removed_and_a_foreign_folder_never_is() {
     let unmarked = env.cache_dir().join("gen-18f0c0ffee5678");
     copy_dir(&live, &unmarked);
     fs::remove_file(unmarked.join("pyguide-made")).unwrap();
-    let watched = [snapshot(&foreign), snapshot(&unmarked)];
+    let watched = [tree(&foreign), tree(&unmarked)];
     for args in [&["search", "quixotic"][..], &["list"], &["index"]] {
         let r = run(&env, args, &[]);
         r.assert_status(2);
@@ -729,12 +702,17 @@ fn damages(len: u64) -> Vec<(String, Damage, bool)> {
 }
 
 fn overwrite(path: &Path, at: u64, f: impl Fn(u8) -> u8) {
+    overwrite_n(path, at, 16, f)
+}
+
+/// Replaces the `width` bytes at `at` (fewer at the end of the file) with `f` of each.
+fn overwrite_n(path: &Path, at: u64, width: u64, f: impl Fn(u8) -> u8) {
     let mut file = fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(path)
         .unwrap();
-    let mut buf = vec![0u8; 16];
+    let mut buf = vec![0u8; width as usize];
     file.seek(SeekFrom::Start(at)).unwrap();
     let n = file.read(&mut buf).unwrap();
     let new: Vec<u8> = buf[..n].iter().map(|&b| f(b)).collect();
@@ -742,38 +720,101 @@ fn overwrite(path: &Path, at: u64, f: impl Fn(u8) -> u8) {
     file.write_all(&new).unwrap();
 }
 
+/// A built index with a user's entry, a pristine copy of its cache, and the answers of the
+/// intact index to three commands.
+struct Damaged {
+    env: Env,
+    pristine: PathBuf,
+    files: Vec<PathBuf>,
+    commands: [&'static [&'static str]; 3],
+    good: Vec<Run>,
+}
+
+impl Damaged {
+    fn new() -> Damaged {
+        let env = Env::new();
+        user_entry(&env);
+        run(&env, &["index"], &[]).assert_ok();
+        let commands: [&[&str]; 3] = [&["search", "quixotic"], &["list"], &["show", "marker"]];
+        let good: Vec<Run> = commands.iter().map(|a| run(&env, a, &[])).collect();
+        for (args, r) in commands.iter().zip(&good) {
+            r.assert_ok();
+            assert_eq!(r.stderr, "", "{args:?}");
+        }
+        assert_eq!(good[0].ids(), ["marker"]);
+        assert!(good[2].stdout.contains("quixotic marker words"));
+        let pristine = env.path("pristine-cache");
+        copy_dir(&env.cache_dir(), &pristine);
+        let mut files: Vec<PathBuf> = fs::read_dir(live_generation(&env))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        assert!(files.len() > 5, "{files:?}");
+        Damaged {
+            env,
+            pristine,
+            files,
+            commands,
+            good,
+        }
+    }
+
+    fn len_of(&self, file: &Path) -> u64 {
+        let rel = file.strip_prefix(self.env.cache_dir()).unwrap();
+        fs::metadata(self.pristine.join(rel)).unwrap().len()
+    }
+
+    /// Restores the pristine cache, damages `file`, runs command `which` and says what went
+    /// wrong, if anything. With `silent`, the file's modification time is put back after the
+    /// damage (bit rot, which no size or time shows).
+    fn try_one(
+        &self,
+        file: &Path,
+        damage: &dyn Fn(&Path),
+        which: usize,
+        silent: bool,
+    ) -> Option<String> {
+        fs::remove_dir_all(self.env.cache_dir()).unwrap();
+        copy_dir(&self.pristine, &self.env.cache_dir());
+        let mtime = fs::metadata(file).unwrap().modified().unwrap();
+        damage(file);
+        if silent {
+            set_mtime(file, mtime);
+        }
+        let r = run(&self.env, self.commands[which], &[]);
+        let lines = stderr_lines(&r);
+        let wrong = if r.status == Some(101) || r.stderr.contains("panicked") {
+            "panicked".to_string()
+        } else if r.status != Some(0) {
+            format!("exit {:?}", r.status)
+        } else if r.stdout != self.good[which].stdout {
+            "a different answer".to_string()
+        } else if lines.len() > 1 || !lines.iter().all(|l| l.starts_with("pyguide: warning: ")) {
+            "more than a one-line warning".to_string()
+        } else {
+            return None;
+        };
+        Some(format!(
+            "{}, {:?}: {wrong}; stderr: {}",
+            file.file_name().unwrap().to_string_lossy(),
+            self.commands[which],
+            r.stderr.trim_end()
+        ))
+    }
+}
+
 /// Damages each file of the live generation every way, before each of three commands, and
-/// checks the answers against those of the intact index. With `silent`, the file's
-/// modification time is put back after the damage (bit rot, which no size or time shows).
+/// checks the answers against those of the intact index.
 fn damaged_index_answers(silent: bool) {
     let _timing = timing_lock();
-    let env = Env::new();
-    user_entry(&env);
-    run(&env, &["index"], &[]).assert_ok();
-    let commands: [&[&str]; 3] = [&["search", "quixotic"], &["list"], &["show", "marker"]];
-    let good: Vec<Run> = commands.iter().map(|a| run(&env, a, &[])).collect();
-    for (args, r) in commands.iter().zip(&good) {
-        r.assert_ok();
-        assert_eq!(r.stderr, "", "{args:?}");
-    }
-    assert_eq!(good[0].ids(), ["marker"]);
-    assert!(good[2].stdout.contains("quixotic marker words"));
-    let pristine = env.path("pristine-cache");
-    copy_dir(&env.cache_dir(), &pristine);
-    let live = live_generation(&env);
-    let mut files: Vec<PathBuf> = fs::read_dir(&live)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    assert!(files.len() > 5, "{files:?}");
+    let d = Damaged::new();
     let mut tried = 0;
     let mut failures: Vec<String> = Vec::new();
-    let in_pristine = |file: &Path| pristine.join(file.strip_prefix(env.cache_dir()).unwrap());
-    for file in &files {
-        let len = fs::metadata(in_pristine(file)).unwrap().len();
+    for file in &d.files {
+        let len = d.len_of(file);
         if len == 0 {
             continue;
         }
@@ -781,36 +822,10 @@ fn damaged_index_answers(silent: bool) {
             if silent && !keeps_size {
                 continue;
             }
-            for (args, good) in commands.iter().zip(&good) {
-                fs::remove_dir_all(env.cache_dir()).unwrap();
-                copy_dir(&pristine, &env.cache_dir());
-                let mtime = fs::metadata(file).unwrap().modified().unwrap();
-                damage(file);
-                if silent {
-                    set_mtime(file, mtime);
-                }
+            for which in 0..d.commands.len() {
                 tried += 1;
-                let name = file.file_name().unwrap().to_string_lossy();
-                let r = run(&env, args, &[]);
-                let lines = stderr_lines(&r);
-                let wrong = if r.status == Some(101) || r.stderr.contains("panicked") {
-                    Some("panicked".to_string())
-                } else if r.status != Some(0) {
-                    Some(format!("exit {:?}", r.status))
-                } else if r.stdout != good.stdout {
-                    Some("a different answer".to_string())
-                } else if lines.len() > 1
-                    || !lines.iter().all(|l| l.starts_with("pyguide: warning: "))
-                {
-                    Some("more than a one-line warning".to_string())
-                } else {
-                    None
-                };
-                if let Some(wrong) = wrong {
-                    failures.push(format!(
-                        "{name}, {what}, {args:?}: {wrong}; stderr: {}",
-                        r.stderr.trim_end()
-                    ));
+                if let Some(wrong) = d.try_one(file, &damage, which, silent) {
+                    failures.push(format!("{what}: {wrong}"));
                 }
             }
         }
@@ -822,6 +837,63 @@ fn damaged_index_answers(silent: bool) {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Property: any damage (a run of bytes zeroed, bits flipped, garbage written, or the file
+/// cut) at any offset of any file of the index leaves every command answering as the intact
+/// index did. The cases are random on every run (`PROPTEST_RNG_SEED` repeats a run); a
+/// failure prints the smallest damage found.
+#[test]
+fn random_damage_anywhere_in_the_index_is_repaired_on_the_same_command() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+    let _timing = timing_lock();
+    let d = Damaged::new();
+    let damage = (
+        0..d.files.len(),
+        0.0..1.0f64,
+        0u8..4,
+        1usize..64,
+        any::<u8>(),
+        0..d.commands.len(),
+        any::<bool>(),
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 160,
+        failure_persistence: None,
+        max_shrink_iters: 16,
+        ..Config::default()
+    });
+    let result = runner.run(&damage, |(file, at, kind, width, byte, which, silent)| {
+        let file = &d.files[file];
+        let len = d.len_of(file);
+        let at = (len as f64 * at) as u64;
+        let width = width as u64;
+        let damage: Box<dyn Fn(&Path)> = match kind {
+            0 => Box::new(move |p: &Path| overwrite_n(p, at, width, |_| 0)),
+            1 => Box::new(move |p: &Path| overwrite_n(p, at, width, |b| b ^ byte.max(1))),
+            2 => Box::new(move |p: &Path| overwrite_n(p, at, width, |_| byte)),
+            _ => Box::new(move |p: &Path| {
+                fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .unwrap()
+                    .set_len(at)
+                    .unwrap()
+            }),
+        };
+        let silent = silent && kind != 3;
+        match d.try_one(file, &damage, which, silent) {
+            None => Ok(()),
+            Some(wrong) => Err(TestCaseError::fail(format!(
+                "damage kind {kind}, {width} bytes at {at} of {len}, silent {silent}: {wrong}"
+            ))),
+        }
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
 }
 
 #[test]
@@ -901,7 +973,7 @@ fn a_full_disk_with_an_index_present_leaves_every_command_answering() {
         ),
     )
     .unwrap();
-    let before = snapshot(&env.user_kb());
+    let before = tree(&env.user_kb());
     let vars = [
         ("XDG_CACHE_HOME", cache.as_str()),
         ("PYGUIDE_RESCAN_SECONDS", "0"),
@@ -964,7 +1036,7 @@ fn front_matter_nested_100000_levels_is_reported_and_the_rest_works_quickly() {
         "data/pyguide/kb/good-one.md",
         &entry("good-one", "notes", "Good", "quixotic good words"),
     );
-    let before = snapshot(&env.user_kb());
+    let before = tree(&env.user_kb());
     let r = run_bounded(&env, &["search", "quixotic"], &[], QUICK);
     r.assert_ok().assert_no_panic();
     assert_eq!(r.ids(), ["good-one"]);
@@ -1070,11 +1142,14 @@ fn complete_within(env: &Env, shell: &str, words: &[&str], vars: &[(&str, &str)]
 }
 
 #[test]
-fn a_config_file_that_is_a_pipe_a_folder_or_huge_is_an_error_at_once() {
+fn a_config_file_that_is_a_pipe_a_device_a_folder_or_huge_is_an_error_at_once() {
     let _timing = timing_lock();
     let config = |env: &Env| env.path("config/pyguide/config.toml");
     type Make = fn(&Path);
-    let kinds: [(&str, Make); 3] = [
+    let kinds: [(&str, Make); 4] = [
+        ("a device (a link to /dev/zero)", |p| {
+            std::os::unix::fs::symlink("/dev/zero", p).unwrap()
+        }),
         ("a named pipe", |p| {
             let ok = Command::new("mkfifo").arg(p).status().unwrap().success();
             assert!(ok, "mkfifo");
@@ -1291,7 +1366,7 @@ fn escape_sequences_in_entries_and_folder_names_never_reach_the_output() {
     let kb_s = kb.to_str().unwrap().to_string();
     let cache_s = cache.to_str().unwrap().to_string();
     let vars = [("PYGUIDE_CACHE_DIR", cache_s.as_str())];
-    let before = snapshot(&kb);
+    let before = tree(&kb);
     let flagged = |args: &[&str]| -> Vec<String> {
         let mut v = vec!["--kb".to_string(), kb_s.clone()];
         v.extend(args.iter().map(|s| s.to_string()));
@@ -1416,34 +1491,9 @@ fn cjk_and_emoji_fit_a_terminal_20_columns_wide() {
 /// Runs pyguide on a terminal of `rows` x `cols` (util-linux `script` gives it a terminal;
 /// `stty` sets its size, which is how pyguide learns the height).
 fn run_tty_sized(env: &Env, rows: u16, cols: u16, args: &[&str], vars: &[(&str, &str)]) -> Run {
-    require("script");
-    require("stty");
-    let mut line = format!(
-        "stty rows {rows} cols {cols} && exec {}",
-        shell_quote(env!("CARGO_BIN_EXE_pyguide"))
-    );
-    for a in args {
-        line.push(' ');
-        line.push_str(&shell_quote(a));
-    }
-    let mut cmd = Command::new("script");
-    cmd.args(["-q", "-e", "-c", &line, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.path("home"))
-        .env("XDG_CACHE_HOME", env.path("cache"))
-        .env("XDG_DATA_HOME", env.path("data"))
-        .env("XDG_CONFIG_HOME", env.path("config"))
-        .env("TERM", "xterm-256color")
-        .current_dir(env.path("home"))
-        .stdin(Stdio::null());
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
+    let cmd = env.tty_command(Some((rows, cols)), args, vars);
     let (out, _) = bounded(cmd, HANG, &format!("pyguide {args:?} in a terminal"));
-    let mut r = Run::from(out);
-    r.stdout = r.stdout.replace("\r\n", "\n");
-    r
+    Run::from_tty(out)
 }
 
 #[test]
@@ -1572,7 +1622,7 @@ fn decomposed_and_precomposed_accents_cr_line_endings_and_a_doubled_related() {
     .replace('\n', "\r");
     assert!(!cr.contains('\n'));
     fs::write(kb.join("cr-only.md"), &cr).unwrap();
-    let before = snapshot(&env.user_kb());
+    let before = tree(&env.user_kb());
     for (query, id) in [
         ("r\u{e9}sum\u{e9}", "accent-decomposed"),
         ("re\u{301}sume\u{301}", "accent-decomposed"),

@@ -3,32 +3,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Env, entry, visible};
-
-/// Every file under `dir` with its bytes: to prove nothing was written, moved or deleted.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap().flatten() {
-            let kind = e.file_type().unwrap();
-            if kind.is_dir() {
-                stack.push(e.path());
-            } else if kind.is_file() {
-                files.insert(e.path(), fs::read(e.path()).unwrap_or_default());
-            } else {
-                files.insert(e.path(), b"<link>".to_vec());
-            }
-        }
-    }
-    files
-}
+use common::{Env, entry, tree, visible};
 
 /// Runs with a deadline: a hang is a failure, not a stuck test run.
 #[track_caller]
@@ -130,7 +110,7 @@ fn bad_entry_files_are_each_reported_once_with_path_and_line_and_the_rest_works(
         "data/pyguide/kb/good/good-one.md",
         &entry("good-one", "notes", "Good One", "zanzibar words here"),
     );
-    let before = snapshot(&env.user_kb());
+    let before = tree(&env.user_kb());
 
     // check: every problem, as path:line, exit 1.
     let check = run_within(
@@ -181,10 +161,7 @@ fn bad_entry_files_are_each_reported_once_with_path_and_line_and_the_rest_works(
             .assert_ok()
             .assert_no_panic();
     }
-    assert!(
-        snapshot(&env.user_kb()) == before,
-        "a user file was changed"
-    );
+    assert!(tree(&env.user_kb()) == before, "a user file was changed");
 }
 
 #[test]

@@ -20,7 +20,7 @@ struct Tmux {
 impl Tmux {
     /// A tmux server of its own running `command` in a `width` x `height` window, in the
     /// hermetic environment of `env` (with a 256-colour TERM).
-    fn start(env: &Env, width: u16, height: u16, command: &str) -> Option<Tmux> {
+    fn start(env: &Env, width: u16, height: u16, command: &str) -> Tmux {
         common::require("tmux");
         common::require("less");
         let socket = format!(
@@ -50,7 +50,7 @@ impl Tmux {
             .status()
             .expect("run tmux");
         assert!(status.success(), "tmux new-session failed");
-        Some(Tmux { socket })
+        Tmux { socket }
     }
 
     /// The screen's text; with `escapes`, its colours as SGR sequences too.
@@ -118,9 +118,7 @@ fn widest(screen: &str) -> usize {
 #[test]
 fn a_long_entry_opens_in_the_pager_in_colour_and_q_quits() {
     let env = Env::new();
-    let Some(tmux) = Tmux::start(&env, 80, 24, "pyguide show generators") else {
-        return;
-    };
+    let tmux = Tmux::start(&env, 80, 24, "pyguide show generators");
     let screen = tmux.wait_for("Generators & yield");
     assert!(!screen.contains("[exit"), "no pager:\n{screen}");
     assert!(widest(&screen) <= 80, "{screen}");
@@ -135,22 +133,18 @@ fn a_long_entry_opens_in_the_pager_in_colour_and_q_quits() {
 #[test]
 fn code_is_highlighted_on_screen() {
     let env = Env::new();
-    let Some(tmux) = Tmux::start(
+    let tmux = Tmux::start(
         &env,
         100,
         60,
         "pyguide --no-pager show keyword-only-arguments | tail -n 40",
-    ) else {
-        return;
-    };
+    );
     tmux.wait_for("[exit 0]");
     // Piped through tail: plain Markdown, no colours.
     assert!(!tmux.capture(true).contains("38;5;"));
     drop(tmux);
 
-    let Some(tmux) = Tmux::start(&env, 100, 200, "pyguide --no-pager show decorators") else {
-        return;
-    };
+    let tmux = Tmux::start(&env, 100, 200, "pyguide --no-pager show decorators");
     let screen = tmux.wait_for("[exit 0]");
     assert!(screen.contains(">>> "), "{screen}");
     let colours = tmux.capture(true);
@@ -164,9 +158,7 @@ fn code_is_highlighted_on_screen() {
 fn entries_and_results_fit_widths_40_80_and_200() {
     let env = Env::new();
     for width in [40u16, 80, 200] {
-        let Some(tmux) = Tmux::start(&env, width, 300, "pyguide --no-pager show decorators") else {
-            return;
-        };
+        let tmux = Tmux::start(&env, width, 300, "pyguide --no-pager show decorators");
         let screen = tmux.wait_for("[exit 0]");
         assert!(screen.contains("See also"), "{width}: {screen}");
         // Prose is wrapped at the width, at most 100 columns wide for reading.
@@ -174,9 +166,7 @@ fn entries_and_results_fit_widths_40_80_and_200() {
         assert!(widest(&screen) <= most, "{width}: {}", widest(&screen));
         drop(tmux);
 
-        let Some(tmux) = Tmux::start(&env, width, 60, "pyguide search --limit 3 decorator") else {
-            return;
-        };
+        let tmux = Tmux::start(&env, width, 60, "pyguide search --limit 3 decorator");
         let screen = tmux.wait_for("[exit 0]");
         assert!(screen.contains(" 1. decorators"), "{width}: {screen}");
         assert!(screen.contains("3 results"), "{width}: {screen}");
@@ -194,9 +184,7 @@ fn the_pager_from_the_config_file_is_used() {
         "config/pyguide/config.toml",
         &format!("pager = \"{}\"\n", pager.display()),
     );
-    let Some(tmux) = Tmux::start(&env, 80, 24, "pyguide show generators") else {
-        return;
-    };
+    let tmux = Tmux::start(&env, 80, 24, "pyguide show generators");
     tmux.wait_for("[exit 0]");
     let paged = std::fs::read_to_string(&log).unwrap();
     assert!(paged.contains("Generators & yield"), "{paged}");
@@ -207,14 +195,12 @@ fn a_short_answer_is_printed_without_a_pager() {
     let env = Env::new();
     // `less -F` would quit by itself; with a pager that never quits, fitting output must not
     // be sent to it at all.
-    let Some(tmux) = Tmux::start(
+    let tmux = Tmux::start(
         &env,
         80,
         50,
         "PYGUIDE_PAGER='sleep 30' pyguide search --limit 2 post_save",
-    ) else {
-        return;
-    };
+    );
     let screen = tmux.wait_for("[exit 0]");
     assert!(screen.contains("django-signals"), "{screen}");
 }
@@ -224,9 +210,7 @@ fn pager_less_from_the_environment_shows_colours_not_escape_codes() {
     let env = Env::new();
     // PAGER=less with LESS unset: pyguide sets LESS=FRX as git and bat do, so colours are
     // drawn, not shown as `ESC[1m` text.
-    let Some(tmux) = Tmux::start(&env, 80, 24, "PAGER=less pyguide show generators") else {
-        return;
-    };
+    let tmux = Tmux::start(&env, 80, 24, "PAGER=less pyguide show generators");
     let screen = tmux.wait_for("Generators & yield");
     assert!(!screen.contains("ESC["), "raw escapes:\n{screen}");
     assert!(!screen.contains("[1m"), "raw escapes:\n{screen}");
@@ -238,9 +222,7 @@ fn pager_less_from_the_environment_shows_colours_not_escape_codes() {
 #[test]
 fn a_topic_found_in_a_section_opens_the_pager_at_that_section() {
     let env = Env::new();
-    let Some(tmux) = Tmux::start(&env, 80, 24, "PAGER=less pyguide show ExitStack") else {
-        return;
-    };
+    let tmux = Tmux::start(&env, 80, 24, "PAGER=less pyguide show ExitStack");
     // The first screen is the section, not the entry's title.
     let screen = tmux.wait_for("ExitStack");
     let first = screen.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -256,14 +238,12 @@ fn a_topic_found_in_a_section_opens_the_pager_at_that_section() {
 #[test]
 fn search_results_fit_forty_columns_with_long_ids() {
     let env = Env::new();
-    let Some(tmux) = Tmux::start(
+    let tmux = Tmux::start(
         &env,
         40,
         60,
         "pyguide --no-pager search --limit 4 django select_related prefetch_related background tasks",
-    ) else {
-        return;
-    };
+    );
     let screen = tmux.wait_for("[exit ");
     assert!(widest(&screen) <= 40, "{screen}");
     assert!(
@@ -275,9 +255,7 @@ fn search_results_fit_forty_columns_with_long_ids() {
 #[test]
 fn a_pager_that_fails_still_shows_the_text() {
     let env = Env::new();
-    let Some(tmux) = Tmux::start(&env, 80, 24, "PAGER=false pyguide show generators") else {
-        return;
-    };
+    let tmux = Tmux::start(&env, 80, 24, "PAGER=false pyguide show generators");
     // The whole entry was printed: its end (the See also list) is on the screen.
     let screen = tmux.wait_for("[exit 0]");
     assert!(
@@ -301,9 +279,7 @@ const AFTER: &str = "; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon
 #[test]
 fn the_picker_types_chooses_opens_the_pager_and_leaves_the_terminal_as_it_was() {
     let env = Env::new();
-    let Some(tmux) = Tmux::start(&env, 80, 24, &format!("PAGER=less pyguide{AFTER}")) else {
-        return;
-    };
+    let tmux = Tmux::start(&env, 80, 24, &format!("PAGER=less pyguide{AFTER}"));
     // No arguments in a terminal: the picker, every entry listed, the first one previewed.
     let screen = tmux.wait_for("Esc leave");
     assert!(screen.starts_with("> "), "{screen}");
@@ -360,9 +336,7 @@ fn the_picker_types_chooses_opens_the_pager_and_leaves_the_terminal_as_it_was() 
 #[test]
 fn the_picker_filters_a_category_toggles_the_whole_entry_and_finds_in_the_preview() {
     let env = Env::new();
-    let Some(tmux) = Tmux::start(&env, 100, 30, "pyguide browse c:fastapi") else {
-        return;
-    };
+    let tmux = Tmux::start(&env, 100, 30, "pyguide browse c:fastapi");
     let screen = tmux.wait_for("Esc leave");
     let ids: Vec<&str> = screen
         .lines()
@@ -404,9 +378,7 @@ fn the_picker_filters_a_category_toggles_the_whole_entry_and_finds_in_the_previe
 #[test]
 fn the_picker_follows_a_resize_from_200_to_40_columns() {
     let env = Env::new();
-    let Some(tmux) = Tmux::start(&env, 200, 30, "NO_COLOR=1 pyguide browse decorators") else {
-        return;
-    };
+    let tmux = Tmux::start(&env, 200, 30, "NO_COLOR=1 pyguide browse decorators");
     let screen = tmux.wait_for("Esc leave");
     // Wide: the hits and the preview side by side, on the same line.
     let line = selected_line(&screen).expect("a selected hit").1;
@@ -448,9 +420,7 @@ fn sigterm_leaves_the_picker_with_the_terminal_restored() {
         "sh -c 'echo $$ > {}; exec pyguide browse'{AFTER}",
         pid.display()
     );
-    let Some(tmux) = Tmux::start(&env, 80, 24, &command) else {
-        return;
-    };
+    let tmux = Tmux::start(&env, 80, 24, &command);
     tmux.wait_for("Esc leave");
     let pid = std::fs::read_to_string(&pid).expect("the pid");
     let status = Command::new("kill")
@@ -464,11 +434,31 @@ fn sigterm_leaves_the_picker_with_the_terminal_restored() {
 }
 
 #[test]
+fn a_crash_in_the_picker_leaves_the_terminal_restored() {
+    let env = Env::new();
+    let tmux = Tmux::start(
+        &env,
+        80,
+        24,
+        &format!("PYGUIDE_TEST_PANIC_IN_PICKER=1 pyguide browse{AFTER}"),
+    );
+    let screen = tmux.wait_for("[exit ");
+    assert!(
+        screen.contains("[exit 0]"),
+        "the shell after stty: {screen}"
+    );
+    assert!(screen.lines().any(|l| l == "icanon"), "{screen}");
+    assert!(
+        screen.contains("a test asked the picker to crash"),
+        "the panic message is shown on the main screen: {screen}"
+    );
+    assert!(!screen.contains("Esc leave"), "{screen}");
+}
+
+#[test]
 fn piped_or_on_a_dumb_terminal_no_arguments_prints_the_help() {
     let env = Env::new();
-    let Some(tmux) = Tmux::start(&env, 80, 100, "TERM=dumb pyguide") else {
-        return;
-    };
+    let tmux = Tmux::start(&env, 80, 100, "TERM=dumb pyguide");
     // The help, as clap prints it for a missing command: on stderr, exit 2.
     let screen = tmux.wait_for("[exit 2]");
     assert!(screen.contains("Usage:"), "{screen}");

@@ -27,6 +27,13 @@ impl Run {
     }
 
     /// The first tab-separated field of each stdout line (ids, for search and list).
+    /// What a terminal showed, through `script`: its CRLF line ends read as LF.
+    pub fn from_tty(out: Output) -> Run {
+        let mut run = Run::from(out);
+        run.stdout = run.stdout.replace("\r\n", "\n");
+        run
+    }
+
     pub fn ids(&self) -> Vec<&str> {
         self.stdout
             .lines()
@@ -181,8 +188,24 @@ impl Env {
     /// Runs pyguide with its stdout on a terminal (util-linux `script` gives it one), with
     /// the given environment; what the terminal showed comes back as stdout.
     pub fn run_tty(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let out = self.tty_command(None, args, vars).output();
+        Run::from_tty(out.expect("run script"))
+    }
+
+    /// The command `run_tty` runs; with `size` (rows, columns), the terminal is set to it.
+    pub fn tty_command(
+        &self,
+        size: Option<(u16, u16)>,
+        args: &[&str],
+        vars: &[(&str, &str)],
+    ) -> Command {
         require("script");
-        let mut line = shell_quote(env!("CARGO_BIN_EXE_pyguide"));
+        let mut line = String::new();
+        if let Some((rows, cols)) = size {
+            require("stty");
+            line = format!("stty rows {rows} cols {cols} && exec ");
+        }
+        line.push_str(&shell_quote(env!("CARGO_BIN_EXE_pyguide")));
         for a in args {
             line.push(' ');
             line.push_str(&shell_quote(a));
@@ -201,10 +224,36 @@ impl Env {
         for (k, v) in vars {
             cmd.env(k, v);
         }
-        let mut run = Run::from(cmd.output().expect("run script"));
-        run.stdout = run.stdout.replace("\r\n", "\n");
-        run
+        cmd
     }
+}
+
+/// Every file and folder under `dir`, with the bytes of each file: proof that nothing was
+/// written, added, moved or deleted. Links are recorded by their target, not followed.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap().flatten() {
+            let kind = e.file_type().unwrap();
+            let path = e.path();
+            if kind.is_dir() {
+                out.insert(path.clone(), b"<folder>".to_vec());
+                stack.push(path);
+            } else if kind.is_file() {
+                out.insert(path.clone(), fs::read(&path).unwrap());
+            } else if kind.is_symlink() {
+                let target = fs::read_link(&path).unwrap();
+                let mut v = b"<link>".to_vec();
+                v.extend_from_slice(target.as_os_str().as_bytes());
+                out.insert(path, v);
+            } else {
+                out.insert(path, b"<special>".to_vec());
+            }
+        }
+    }
+    out
 }
 
 /// How many entries the built-in guide has (the `.md` files of the repository's `kb/`).
