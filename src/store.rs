@@ -135,7 +135,9 @@ impl Store {
                 TAG_FILE if is_file && is_our_tag(&path) => tagged = true,
                 TAG_FILE if is_file => damaged_tag = true,
                 LOCK_FILE | POINTER if is_file => {}
-                n if n.starts_with(TMP) && is_file => {}
+                // Pyguide's temporary files, and folders made or removed under a temporary
+                // name (a generation is never seen half made or half removed).
+                n if n.starts_with(TMP) && (is_file || is_dir) => {}
                 n if (n.starts_with("gen-") || n.starts_with("colors-"))
                     && is_dir
                     && path.join(MARKER).is_file() =>
@@ -276,14 +278,40 @@ impl Store {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let name = format!("gen-{:x}{:x}", nanos, std::process::id());
-        let dir = self.dir.join(&name);
-        fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        create_new(&dir.join(MARKER), b"")
-            .with_context(|| format!("cannot write in {}", dir.display()))?;
-        Ok(dir)
+        self.make_marked(&name)
+            .with_context(|| format!("cannot create {}", self.dir.join(&name).display()))
+    }
+
+    /// Makes the marked folder `name` in one step, as another process sees it: made and
+    /// marked under a temporary name, then renamed.
+    fn make_marked(&self, name: &str) -> io::Result<PathBuf> {
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("{TMP}new-"))
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir_in(&self.dir)?;
+        create_new(&tmp.path().join(MARKER), b"")?;
+        let target = self.dir.join(name);
+        fs::rename(tmp.path(), &target)?;
+        // Renamed away: nothing is left under the temporary name to remove.
+        let _ = tmp.keep();
+        Ok(target)
+    }
+
+    /// Removes a marked folder in one step, as another process sees it: renamed to a
+    /// temporary name, then emptied.
+    fn remove_marked(&self, dir: &Path) {
+        if !dir.join(MARKER).is_file() {
+            return;
+        }
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let gone = self
+            .dir
+            .join(format!("{TMP}gone-{:x}{:x}", nanos, std::process::id()));
+        if fs::rename(dir, &gone).is_ok() {
+            let _ = fs::remove_dir_all(&gone);
+        }
     }
 
     /// Makes a generation the live one, then removes every other generation.
@@ -300,9 +328,7 @@ impl Store {
 
     /// Removes a generation that will not be used (a build that failed).
     pub fn discard(&self, generation: &Path) {
-        if generation.join(MARKER).is_file() {
-            let _ = fs::remove_dir_all(generation);
-        }
+        self.remove_marked(generation);
     }
 
     /// Removes what killed builds and older versions left: marked generations that are not
@@ -322,8 +348,20 @@ impl Store {
                 item.file_type().is_ok_and(|k| k.is_dir()) && path.join(MARKER).is_file();
             let stale_gen = name.starts_with("gen-") && Some(&path) != live.as_ref();
             let stale_colors = name.starts_with("colors-") && name != colors;
+            let is_dir = item.file_type().is_ok_and(|k| k.is_dir());
             if marked_dir && (stale_gen || stale_colors) {
+                self.remove_marked(&path);
+            } else if name.starts_with(&format!("{TMP}gone-")) && is_dir {
+                // A removal that was killed: the folder was pyguide's when it was renamed.
                 let _ = fs::remove_dir_all(&path);
+            } else if name.starts_with(TMP) && is_dir {
+                // A folder made under a temporary name by a process that was killed (or is
+                // marking it right now: it then tries again on its next run).
+                if path.join(MARKER).is_file() {
+                    let _ = fs::remove_dir_all(&path);
+                } else {
+                    let _ = fs::remove_dir(&path);
+                }
             } else if name.starts_with(TMP) && item.file_type().is_ok_and(|k| k.is_file()) {
                 let _ = fs::remove_file(&path);
             }
@@ -350,16 +388,17 @@ impl Store {
         if dir.join(MARKER).is_file() {
             return Some(dir);
         }
-        match fs::DirBuilder::new().mode(0o700).create(&dir) {
-            Ok(()) => create_new(&dir.join(MARKER), b"").ok().map(|()| dir),
-            Err(_) => None,
+        // Another process may make it at the same moment: then its folder is used.
+        match self.make_marked(&format!("colors-{}", crate::builtin::FINGERPRINT)) {
+            Ok(dir) => Some(dir),
+            Err(_) => dir.join(MARKER).is_file().then_some(dir),
         }
     }
 
     /// Empties this build's colour folder (it only grows as entries are edited).
     pub fn clear_colors(&self) {
         if let Some(dir) = self.colors_dir() {
-            let _ = fs::remove_dir_all(&dir);
+            self.remove_marked(&dir);
         }
     }
 
@@ -531,6 +570,44 @@ mod tests {
         assert_eq!(store.current(), Some(g2));
         // Opening it again accepts what pyguide wrote.
         Store::open(&dir).unwrap();
+    }
+
+    /// A reader never sees a generation half made or half removed: it appears marked and
+    /// disappears whole (a search during `pyguide index` was refused when it saw one).
+    #[test]
+    fn generations_appear_marked_and_disappear_whole() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("pyguide");
+        let store = Store::open(&dir).unwrap();
+        let lock = store.lock().unwrap();
+        let names = |dir: &Path| -> Vec<String> {
+            let mut v: Vec<String> = fs::read_dir(dir)
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let g = store.new_generation(&lock).unwrap();
+        assert!(g.join(MARKER).is_file());
+        assert_eq!(
+            names(&dir),
+            [
+                TAG_FILE,
+                LOCK_FILE,
+                g.file_name().unwrap().to_str().unwrap()
+            ]
+        );
+        store.discard(&g);
+        assert_eq!(names(&dir), [TAG_FILE, LOCK_FILE]);
+        // What killed processes leave under temporary names is accepted, then collected.
+        fs::create_dir(dir.join(format!("{TMP}new-k1"))).unwrap();
+        fs::create_dir(dir.join(format!("{TMP}gone-k2"))).unwrap();
+        fs::write(dir.join(format!("{TMP}gone-k2/meta.json")), "{}").unwrap();
+        Store::open(&dir).unwrap();
+        store.collect(&lock);
+        assert_eq!(names(&dir), [TAG_FILE, LOCK_FILE]);
     }
 
     #[test]
