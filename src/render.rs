@@ -118,6 +118,9 @@ fn wrap(text: &str, width: usize) -> Vec<Range<usize>> {
 }
 
 fn skin(style: Style) -> MadSkin {
+    // crossterm (under termimad) reads NO_COLOR itself and would drop colours asked for with
+    // `--color always`; the style's choice is the one rule for prose and code alike.
+    termimad::crossterm::style::force_color_output(style.color);
     if !style.color {
         return MadSkin::no_style();
     }

@@ -64,9 +64,6 @@ impl Settings {
             ColorWhen::Never => false,
             ColorWhen::Auto => terminal.is_tty && !terminal.no_color && !terminal.dumb,
         };
-        // crossterm (under termimad) reads NO_COLOR itself; the choice made here is the one
-        // rule for prose and code alike.
-        termimad::crossterm::style::force_color_output(color);
         let theme = match cli.theme.as_deref() {
             Some(name) => name.parse().map_err(anyhow::Error::msg)?,
             None => config.theme.unwrap_or(Theme::Dark),

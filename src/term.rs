@@ -29,7 +29,9 @@ impl Terminal {
     pub fn detect() -> Terminal {
         let is_tty = io::stdout().is_terminal();
         let size = if is_tty {
-            termimad::crossterm::terminal::size().ok()
+            rustix::termios::tcgetwinsize(io::stdout())
+                .ok()
+                .map(|w| (w.ws_col, w.ws_row))
         } else {
             None
         };
