@@ -200,6 +200,7 @@ fn run_search(
     let opts = search::Options {
         limit,
         category: category.map(str::to_string),
+        correct: true,
     };
     lib.guarded(|lib| search::search(lib.index(), query, &opts, &library::text_of))
 }

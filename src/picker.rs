@@ -30,6 +30,10 @@ use crate::render::{self, View};
 use crate::search::{self, SectionHit};
 use crate::settings::Settings;
 
+/// How many hits the list holds: more than a screen shows, and few enough that a keystroke
+/// at 10,000 entries stays quick (the search's cost grows with it).
+const HITS: usize = 20;
+
 /// One line of the hit list.
 #[derive(Debug, Clone)]
 struct Row {
@@ -63,6 +67,9 @@ pub struct Picker<'s> {
     previews: HashMap<(String, bool, u16), (Text<'static>, Option<usize>)>,
     /// The preview's width at the last draw.
     preview_width: u16,
+    /// The query changed since the hits were found: keys typed faster than a search are
+    /// taken together, and one search answers them all.
+    stale: bool,
 }
 
 impl<'s> Picker<'s> {
@@ -80,6 +87,7 @@ impl<'s> Picker<'s> {
             message: String::new(),
             previews: HashMap::new(),
             preview_width: 60,
+            stale: false,
         };
         picker.update();
         picker
@@ -111,11 +119,13 @@ impl<'s> Picker<'s> {
             })
         } else {
             let opts = search::Options {
-                limit: 50,
+                limit: HITS,
                 category: category.clone(),
+                correct: false,
             };
             self.lib
-                .guarded(|lib| search::search(lib.index(), &words, &opts, &crate::library::text_of))
+                // The list shows no snippets: none are made.
+                .guarded(|lib| search::search(lib.index(), &words, &opts, &|_| None))
                 .map(|outcome| {
                     self.message = if outcome.hits.is_empty() {
                         "no entry matches".to_string()
@@ -198,11 +208,32 @@ impl<'s> Picker<'s> {
         preview
     }
 
+    /// Finds the hits for the query if it changed since the last search.
+    fn refresh(&mut self) {
+        if self.stale {
+            self.stale = false;
+            self.update();
+        }
+    }
+
+    /// Acts on a key. A key that edits the query only marks the hits stale (`refresh` finds
+    /// them); any other key sees the hits of the query as it is.
     fn key(&mut self, key: KeyEvent) -> Action {
         if key.kind != KeyEventKind::Press {
             return Action::Stay;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let edits = !self.finding
+            && match key.code {
+                KeyCode::Backspace => true,
+                KeyCode::Char('u') => ctrl,
+                KeyCode::Char('/') => false,
+                KeyCode::Char(_) => !ctrl,
+                _ => false,
+            };
+        if !edits {
+            self.refresh();
+        }
         if self.finding {
             match key.code {
                 KeyCode::Esc => {
@@ -243,15 +274,15 @@ impl<'s> Picker<'s> {
             }
             KeyCode::Backspace => {
                 self.query.pop();
-                self.update();
+                self.stale = true;
             }
             KeyCode::Char('u') if ctrl => {
                 self.query.clear();
-                self.update();
+                self.stale = true;
             }
             KeyCode::Char(c) if !ctrl => {
                 self.query.push(c);
-                self.update();
+                self.stale = true;
             }
             _ => {}
         }
@@ -289,6 +320,7 @@ impl<'s> Picker<'s> {
     }
 
     fn draw(&mut self, frame: &mut ratatui::Frame) {
+        self.refresh();
         let area = frame.area();
         let [top, body, bottom] = Layout::default()
             .direction(Direction::Vertical)
@@ -421,27 +453,35 @@ pub fn run(settings: &Settings, lib: Library, query: &str, open: &mut Open) -> R
             if !event::poll(Duration::from_millis(100))? {
                 continue;
             }
-            match event::read()? {
-                Event::Key(key) => match picker.key(key) {
-                    Action::Stay => {}
-                    Action::Quit => return Ok(()),
-                    Action::Open => {
-                        let Some(row) = picker.selected().cloned() else {
-                            continue;
-                        };
-                        ratatui::restore();
-                        let shown = open(&mut picker.lib, &row.origin, row.section.as_ref());
-                        terminal = ratatui::try_init()?;
-                        terminal.clear()?;
-                        if let Err(e) = shown {
-                            picker.message = format!("{e:#}");
+            // Every key already typed is taken before the next search and draw, so a fast
+            // typist waits for one search, not one a key.
+            let mut events = vec![event::read()?];
+            while events.len() < 256 && event::poll(Duration::ZERO)? {
+                events.push(event::read()?);
+            }
+            for event in events {
+                match event {
+                    Event::Key(key) => match picker.key(key) {
+                        Action::Stay => {}
+                        Action::Quit => return Ok(()),
+                        Action::Open => {
+                            let Some(row) = picker.selected().cloned() else {
+                                continue;
+                            };
+                            ratatui::restore();
+                            let shown = open(&mut picker.lib, &row.origin, row.section.as_ref());
+                            terminal = ratatui::try_init()?;
+                            terminal.clear()?;
+                            if let Err(e) = shown {
+                                picker.message = format!("{e:#}");
+                            }
                         }
+                    },
+                    Event::Resize(..) => {
+                        terminal.autoresize()?;
                     }
-                },
-                Event::Resize(..) => {
-                    terminal.autoresize()?;
+                    _ => {}
                 }
-                _ => {}
             }
         }
     })();
@@ -470,8 +510,10 @@ pub fn bench(settings: &Settings, lib: Library, query: &str, size: (u16, u16)) -
     let mut sorted = times.clone();
     sorted.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let slowest = (0..times.len()).max_by_key(|&k| times[k]).unwrap_or(0);
+    let typed: String = query.chars().take(slowest + 1).collect();
     println!(
-        "keystrokes {}: median {:.2} ms, max {:.2} ms ({} hits at the end)",
+        "keystrokes {}: median {:.2} ms, max {:.2} ms at `{typed}` ({} hits at the end)",
         times.len(),
         ms(sorted[sorted.len() / 2]),
         ms(*sorted.last().unwrap_or(&Duration::ZERO)),

@@ -328,6 +328,9 @@ const MAX_UNITS: usize = 32;
 pub struct Options {
     pub limit: usize,
     pub category: Option<String>,
+    /// When nothing answers: try close words for unknown ones, and suggest. Off as the user
+    /// types in the picker, where the last word is usually half a word.
+    pub correct: bool,
 }
 
 /// The section of an entry that matched best.
@@ -401,12 +404,7 @@ pub type Texts<'a> = &'a dyn Fn(&Origin) -> Option<String>;
 
 /// Runs a query against the guide.
 pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> Result<Outcome> {
-    let mut run = Run {
-        index,
-        stems: Stems::default(),
-        entries: index.entry_count().max(1) as f32,
-        df_cache: HashMap::new(),
-    };
+    let mut run = Run::new(index);
     let limit = opts.limit.clamp(1, MAX_LIMIT);
     let query = clean_query(query);
     let mut units = run.units(&query);
@@ -419,7 +417,7 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
     // Words no entry has, when nothing answers as typed: try the closest real words, and keep
     // the correction only if it answers (`center` -> `centre` does not answer "center a div").
     let confident = ranked.first().is_some_and(|h| h.confident);
-    if !confident {
+    if !confident && opts.correct {
         let typed = units.clone();
         let mut corrected = false;
         for unit in units.iter_mut().filter(|u| !u.stop && u.named.is_none()) {
@@ -474,7 +472,7 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
         }
         outcome.hits.push(hit);
     }
-    if !outcome.confident() {
+    if !outcome.confident() && opts.correct {
         outcome.suggestions = run.suggestions(&units);
     }
     Ok(outcome)
@@ -605,6 +603,20 @@ struct Run<'g> {
     stems: Stems,
     entries: f32,
     df_cache: HashMap<String, u64>,
+    /// Each word's correction, once worked out (the vocabulary is scanned for it).
+    corrections: HashMap<String, Option<String>>,
+}
+
+impl<'g> Run<'g> {
+    fn new(index: &'g GuideIndex) -> Run<'g> {
+        Run {
+            index,
+            stems: Stems::default(),
+            entries: index.entry_count().max(1) as f32,
+            df_cache: HashMap::new(),
+            corrections: HashMap::new(),
+        }
+    }
 }
 
 /// A candidate entry while ranking.
@@ -831,6 +843,15 @@ impl Run<'_> {
     /// A guide word one edit away from `typed` (two for words of 8 letters or more), the
     /// closest and most common first; `None` for short words or when nothing is that close.
     fn correction(&mut self, typed: &str) -> Option<String> {
+        if let Some(known) = self.corrections.get(typed) {
+            return known.clone();
+        }
+        let best = self.find_correction(typed);
+        self.corrections.insert(typed.to_string(), best.clone());
+        best
+    }
+
+    fn find_correction(&mut self, typed: &str) -> Option<String> {
         let word: String = typed
             .chars()
             .filter(|c| c.is_alphanumeric() || *c == '_')
@@ -841,15 +862,10 @@ impl Run<'_> {
             return None;
         }
         let max_distance = if len >= 8 { 2 } else { 1 };
-        let candidates = self.index.vocab().closest(&word, max_distance);
         // Typing rarely gets the first letter wrong: a word that differs there (center ->
         // enter) is another word, not a typo.
-        let first = word.chars().next();
-        for (candidate, _) in candidates
-            .into_iter()
-            .filter(|(c, _)| c.chars().next() == first)
-            .take(8)
-        {
+        let candidates = self.index.vocab().closest(&word, max_distance, true);
+        for (candidate, _) in candidates.into_iter().take(8) {
             let stem = self.stems.stem(&candidate);
             if self.df(&stem) > 0 {
                 return Some(candidate);
@@ -1202,19 +1218,22 @@ impl Run<'_> {
                 .collect::<Vec<_>>()
                 .join(" "),
         );
-        if let Ok(all) = self.index.all() {
-            let mut close: Vec<(usize, String)> = all
+        if let Ok(ids) = self.index.ids() {
+            let bound = |id: &str| 2.max(id.len() / 4);
+            let chars = key.chars().count();
+            // The distance is at least the difference in length: most ids need no more.
+            let mut close: Vec<(usize, String)> = ids
                 .into_iter()
-                .map(|f| {
-                    (
-                        guide::vocab::edit_distance(&key, &text::loose_key(&f.id)),
-                        f.id,
-                    )
-                })
-                .filter(|(d, id)| *d <= 2.max(id.len() / 4))
+                .map(|id| (text::loose_key(&id), id))
+                .filter(|(loose, id)| loose.chars().count().abs_diff(chars) <= bound(id))
+                .map(|(loose, id)| (guide::vocab::edit_distance(&key, &loose), id))
+                .filter(|(d, id)| *d <= bound(id))
                 .collect();
             close.sort();
-            for (_, id) in close.into_iter().take(3) {
+            let live = close
+                .into_iter()
+                .filter(|(_, id)| self.index.has(&Key::Id(id.clone())));
+            for (_, id) in live.take(3) {
                 if !out.contains(&id) {
                     out.push(id);
                 }
@@ -1246,12 +1265,7 @@ mod tests {
     /// The units a query is read as, on the built-in guide: (as typed, left out).
     fn units_of(query: &str) -> Vec<(String, bool)> {
         let index = crate::builtin::index().unwrap();
-        let mut run = Run {
-            index: &index,
-            stems: Stems::default(),
-            entries: index.entry_count().max(1) as f32,
-            df_cache: HashMap::new(),
-        };
+        let mut run = Run::new(&index);
         run.units(query)
             .into_iter()
             .map(|u| (u.typed, u.stop))

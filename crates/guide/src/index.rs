@@ -516,6 +516,27 @@ impl GuideIndex {
         self.live(Term::from_field_text(self.fields.key, &key.term())) > 0
     }
 
+    /// Every id in the index's keys, sorted, without reading a stored document. An entry
+    /// deleted since the last merge may still be listed: check `has` before showing one.
+    pub fn ids(&self) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for segment in self.searcher().segment_readers() {
+            let inverted = segment.inverted_index(self.fields.key)?;
+            let mut terms = inverted.terms().range().ge("i:").lt("i;").into_stream()?;
+            while terms.advance() {
+                if let Some(id) = std::str::from_utf8(terms.key())
+                    .ok()
+                    .and_then(|k| k.strip_prefix("i:"))
+                {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
     /// The entry documents with this key, in index order.
     pub fn lookup(&self, key: &Key) -> Result<Vec<Found>> {
         let query = self.compile(&Query::OfKind(
@@ -888,7 +909,7 @@ mod tests {
         );
         assert!(
             idx.vocab()
-                .closest("staticmetod", 1)
+                .closest("staticmetod", 1, true)
                 .iter()
                 .any(|(w, _)| w == "staticmethod")
         );

@@ -69,17 +69,25 @@ impl Vocab {
     }
 
     /// Words within `max_distance` edits of `word` (not `word` itself) with their distance:
-    /// closest first, then the most used.
-    pub fn closest(&self, word: &str, max_distance: usize) -> Vec<(String, usize)> {
-        let len = word.chars().count();
+    /// closest first, then the most used. With `same_first`, only words that begin with the
+    /// same character (typing rarely gets the first letter wrong).
+    pub fn closest(
+        &self,
+        word: &str,
+        max_distance: usize,
+        same_first: bool,
+    ) -> Vec<(String, usize)> {
+        let wanted: Vec<char> = word.chars().collect();
+        let first = wanted.first().copied();
+        let mut rows = Rows::default();
         let mut found: Vec<(usize, u64, &str)> = self
             .words
             .iter()
             .filter(|(w, _)| w != word && w.len().abs_diff(word.len()) <= max_distance * 4)
-            .filter(|(w, _)| w.chars().count().abs_diff(len) <= max_distance)
+            .filter(|(w, _)| !same_first || w.chars().next() == first)
             .filter_map(|(w, n)| {
-                let d = edit_distance(word, w);
-                (d <= max_distance).then_some((d, *n, w.as_str()))
+                let d = rows.within(&wanted, w, max_distance)?;
+                Some((d, *n, w.as_str()))
             })
             .collect();
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
@@ -87,6 +95,59 @@ impl Vocab {
             .into_iter()
             .map(|(d, _, w)| (w.to_string(), d))
             .collect()
+    }
+}
+
+/// Reused buffers for `edit_distance` within a bound, over a whole vocabulary.
+#[derive(Default)]
+struct Rows {
+    other: Vec<char>,
+    before: Vec<usize>,
+    last: Vec<usize>,
+    this: Vec<usize>,
+}
+
+impl Rows {
+    /// `edit_distance(a, b)` when it is at most `max`; `None` as soon as it must be more.
+    fn within(&mut self, a: &[char], b: &str, max: usize) -> Option<usize> {
+        self.other.clear();
+        self.other.extend(b.chars());
+        let b = &self.other;
+        if a.len().abs_diff(b.len()) > max {
+            return None;
+        }
+        let n = b.len();
+        self.before.clear();
+        self.before.resize(n + 1, usize::MAX / 2);
+        self.last.clear();
+        self.last.extend(0..=n);
+        self.this.clear();
+        self.this.resize(n + 1, 0);
+        for i in 1..=a.len() {
+            self.this[0] = i;
+            let mut least = i;
+            for j in 1..=n {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut d = (self.last[j] + 1)
+                    .min(self.this[j - 1] + 1)
+                    .min(self.last[j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d = d.min(self.before[j - 2] + 1);
+                }
+                self.this[j] = d;
+                least = least.min(d);
+            }
+            // The next rows build on this one (+0 or more) and on the last (+1, by a
+            // transposition): once both are past the bound, so is the answer.
+            let last_least = self.last.iter().copied().min().unwrap_or(0);
+            if least > max && last_least >= max {
+                return None;
+            }
+            std::mem::swap(&mut self.before, &mut self.last);
+            std::mem::swap(&mut self.last, &mut self.this);
+        }
+        let d = self.last[n];
+        (d <= max).then_some(d)
     }
 }
 
@@ -128,6 +189,30 @@ mod tests {
         assert_eq!(edit_distance("same", "same"), 0);
     }
 
+    /// Property: the bounded distance is the distance whenever that is within the bound,
+    /// and nothing otherwise.
+    #[test]
+    fn the_bounded_distance_agrees_with_the_full_one() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+
+        let mut runner = TestRunner::new(Config {
+            cases: 2000,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let word = "[abcé]{0,9}";
+        runner
+            .run(&(word, word, 0usize..4), |(a, b, max)| {
+                let full = edit_distance(&a, &b);
+                let chars: Vec<char> = a.chars().collect();
+                let bounded = Rows::default().within(&chars, &b, max);
+                prop_assert_eq!(bounded, (full <= max).then_some(full), "{} {}", a, b);
+                Ok(())
+            })
+            .unwrap();
+    }
+
     fn vocab(words: &[(&str, u64)]) -> Vocab {
         Vocab::from_counts(words.iter().map(|(w, n)| (w.to_string(), *n)))
     }
@@ -142,7 +227,7 @@ mod tests {
             ("ab", 5),
         ]);
         assert_eq!(
-            v.closest("decoratr", 2),
+            v.closest("decoratr", 2, false),
             [
                 ("decorator".to_string(), 1),
                 ("decorate".to_string(), 1),
@@ -150,7 +235,12 @@ mod tests {
                 ("decorated".to_string(), 2)
             ]
         );
-        assert!(v.closest("ab", 1).is_empty());
+        assert!(v.closest("ab", 1, false).is_empty());
+        assert_eq!(
+            v.closest("eecorator", 1, false),
+            [("decorator".to_string(), 1)]
+        );
+        assert!(v.closest("eecorator", 1, true).is_empty());
     }
 
     #[test]
