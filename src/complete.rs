@@ -2,8 +2,9 @@
 //! entry's section anchors) and categories. The shell asks the real binary (clap_complete's
 //! dynamic completion: `source <(COMPLETE=bash pyguide)`), so the user's own entries
 //! complete too, and shells that show descriptions show titles. The guide is opened the way
-//! every command opens it (`library.rs`); the KB folders are those of the environment and
-//! the config file (the command line being completed is not parsed). Completion never fails
+//! every command opens it (`library.rs`), from the folders `settings.rs` settles for every
+//! command: the environment's and the config file's (the command line being completed is
+//! not parsed). Completion never fails
 //! or prints: on any error there are just fewer candidates.
 
 use std::ffi::OsStr;
@@ -11,22 +12,11 @@ use std::ffi::OsStr;
 use clap_complete::engine::CompletionCandidate;
 use guide::markdown;
 
-use crate::config::Config;
-use crate::library::{self, Library, Sources};
-use crate::paths::{self, Paths};
+use crate::library::{self, Library};
 use crate::term::one_line;
 
 fn library() -> Option<Library> {
-    let config = paths::config_file()
-        .and_then(|f| Config::load(&f))
-        .unwrap_or_default();
-    let paths = Paths::resolve(&[], &config.kb).ok()?;
-    Library::open(Sources {
-        roots: paths.existing_kb_dirs(),
-        cache_dir: paths.cache_dir.clone(),
-        rescan: None,
-    })
-    .ok()
+    Library::open(crate::settings::completion_sources()?).ok()
 }
 
 /// Topics that what was typed starts: ids first, then entries with an alias or a title word

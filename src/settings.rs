@@ -52,12 +52,7 @@ pub struct Settings {
 
 impl Settings {
     pub fn resolve(cli: &Cli) -> Result<Settings> {
-        let config_file = crate::paths::config_file()?;
-        let (config, config_error) = match Config::load(&config_file) {
-            Ok(config) => (config, None),
-            Err(e) => (Config::default(), Some(e)),
-        };
-        let paths = Paths::resolve(&cli.kb, &config.kb)?;
+        let (config, config_error, paths) = folders(&cli.kb)?;
         let terminal = Terminal::detect();
         let color = match cli.color {
             ColorWhen::Always => true,
@@ -95,9 +90,7 @@ impl Settings {
             output,
             limit: config.limit.unwrap_or(10),
             short: config.short.unwrap_or(false),
-            rescan: env::var("PYGUIDE_RESCAN_SECONDS")
-                .ok()
-                .and_then(|v| v.trim().parse().ok()),
+            rescan: rescan(),
             editor,
             timings: env::var_os("PYGUIDE_TIMINGS").is_some(),
         })
@@ -105,15 +98,45 @@ impl Settings {
 
     /// What the guide is made of.
     pub fn sources(&self) -> Sources {
-        Sources {
-            roots: self.paths.existing_kb_dirs(),
-            cache_dir: self.paths.cache_dir.clone(),
-            rescan: self.rescan,
-        }
+        sources(&self.paths, self.rescan)
     }
 
     /// The folder new entries go in.
     pub fn user_kb_dir(&self) -> PathBuf {
         self.paths.user_kb_dir().to_path_buf()
+    }
+}
+
+/// What the guide is made of for shell completion, which has no command line to read: the
+/// config file's and the environment's folders, settled as for every command (a broken
+/// config file counts as an empty one).
+pub fn completion_sources() -> Option<Sources> {
+    let (_, _, paths) = folders(&[]).ok()?;
+    Some(sources(&paths, rescan()))
+}
+
+/// The config file (or why it cannot be used) and the folders it and `--kb` name.
+fn folders(kb: &[PathBuf]) -> Result<(Config, Option<anyhow::Error>, Paths)> {
+    let config_file = crate::paths::config_file()?;
+    let (config, config_error) = match Config::load(&config_file) {
+        Ok(config) => (config, None),
+        Err(e) => (Config::default(), Some(e)),
+    };
+    let paths = Paths::resolve(kb, &config.kb)?;
+    Ok((config, config_error, paths))
+}
+
+/// PYGUIDE_RESCAN_SECONDS.
+fn rescan() -> Option<u64> {
+    env::var("PYGUIDE_RESCAN_SECONDS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+}
+
+fn sources(paths: &Paths, rescan: Option<u64>) -> Sources {
+    Sources {
+        roots: paths.existing_kb_dirs(),
+        cache_dir: paths.cache_dir.clone(),
+        rescan,
     }
 }
