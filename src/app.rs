@@ -191,18 +191,23 @@ fn quoted(words: &str) -> String {
     crate::render::truncate(&one_line(words), 80)
 }
 
+/// Runs a search; with `snippets`, each hit gets one (they are made from the entry's text,
+/// which costs a read and a parse: only output that shows them asks).
 fn run_search(
     lib: &mut Library,
     query: &str,
     limit: usize,
     category: Option<&str>,
+    snippets: bool,
 ) -> Result<Outcome> {
     let opts = search::Options {
         limit,
         category: category.map(str::to_string),
         correct: true,
     };
-    lib.guarded(|lib| search::search(lib.index(), query, &opts, &library::text_of))
+    let none = |_: &Origin| None;
+    let texts: search::Texts = if snippets { &library::text_of } else { &none };
+    lib.guarded(|lib| search::search(lib.index(), query, &opts, texts))
 }
 
 fn search(
@@ -221,7 +226,8 @@ fn search(
     {
         return Ok(false);
     }
-    let outcome = run_search(&mut lib, query, limit, category.as_deref())?;
+    let snippets = format != Format::Ids;
+    let outcome = run_search(&mut lib, query, limit, category.as_deref(), snippets)?;
     let mut head = String::new();
     if let Some(corrected) = &outcome.corrected {
         let notice = format!(
@@ -317,7 +323,7 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
         not_found(&format!("no entry `{name}`"), &[]);
         return Ok(None);
     }
-    let outcome = run_search(lib, words, 3, None)?;
+    let outcome = run_search(lib, words, 3, None, false)?;
     match outcome.hits.into_iter().next() {
         Some(hit) if hit.confident => {
             let Hit {
@@ -775,7 +781,7 @@ fn edit_entry(s: &Settings, topic: &str) -> Result<bool> {
             if let Some(path) = user_file(s, topic) {
                 return edit_and_check(s, &path, None);
             }
-            let outcome = run_search(&mut lib, topic, 1, None)?;
+            let outcome = run_search(&mut lib, topic, 1, None, false)?;
             match outcome.hits.into_iter().next() {
                 Some(hit) if hit.confident => {
                     warn(&format!(

@@ -5,7 +5,7 @@
 //! pieces that are either prose or code, and a passage never runs from one into the other.
 //! The passage is the window of about `width` characters holding the most distinct query
 //! words, prose before code. Everything here is linear in the text's size: one pass of the
-//! word splitter, one sliding window.
+//! word splitter (over the first 256 KB), one sliding window.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -20,34 +20,52 @@ pub struct Snippet {
     pub highlights: Vec<Range<usize>>,
 }
 
-/// A matched word in the plain text: its byte range and its stem.
-type Match = (Range<usize>, String);
+/// How much of the plain text is searched for the query's words: all of any real entry, and
+/// a bounded time for a megabyte-long one (a log or one huge identifier).
+const SCAN: usize = 256 * 1024;
+
+/// A matched word in the plain text: its byte range and which of the terms it is.
+type Match = (Range<usize>, usize);
 
 /// The best passage of at most about `width` characters of `md` for the stemmed `terms`.
 pub fn best(md: &str, terms: &HashSet<String>, stems: &mut Stems, width: usize) -> Snippet {
     let plain = markdown::plain(md);
     let text = &plain.text;
+    let which: HashMap<&str, usize> = terms
+        .iter()
+        .enumerate()
+        .map(|(k, t)| (t.as_str(), k))
+        .collect();
     let mut matches: Vec<Match> = Vec::new();
     if !terms.is_empty() {
-        text::split_words(text, |w| {
-            let stem = stems.stem(w.text);
-            if terms.contains(&stem) {
-                matches.push((w.from..w.to, stem));
+        let mut stem = String::new();
+        let mut scan = text.len().min(SCAN);
+        while !text.is_char_boundary(scan) {
+            scan -= 1;
+        }
+        text::split_words(&text[..scan], |w| {
+            stems.stem_into(w.text, &mut stem);
+            if let Some(&k) = which.get(stem.as_str()) {
+                matches.push((w.from..w.to, k));
             }
         });
     }
+    // In text order, so that each piece's matches are one run of them.
+    matches.sort_by_key(|m| (m.0.start, m.0.end));
     // The best window in one piece: prose first, code when no prose matched.
     let mut best: Option<(usize, usize, Range<usize>, Range<usize>)> = None;
     for code in [false, true] {
         for part in plain.parts(code) {
-            let inside: Vec<&Match> = matches
+            let first = matches.partition_point(|m| m.0.start < part.start);
+            let inside: Vec<&Match> = matches[first..]
                 .iter()
-                .filter(|m| m.0.start >= part.start && m.0.end <= part.end)
+                .take_while(|m| m.0.start < part.end)
+                .filter(|m| m.0.end <= part.end)
                 .collect();
             if inside.is_empty() {
                 continue;
             }
-            let (distinct, count, at) = window(&inside, width);
+            let (distinct, count, at) = window(&inside, terms.len(), width);
             if best
                 .as_ref()
                 .is_none_or(|(d, c, ..)| (distinct, count) > (*d, *c))
@@ -79,25 +97,26 @@ pub fn best(md: &str, terms: &HashSet<String>, stems: &mut Stems, width: usize) 
     cut(text, part, range, &matches)
 }
 
-/// The window of at most `width` bytes holding the most distinct terms, then the most
-/// matches: (distinct, count, start of its first match). Two pointers: linear.
-fn window(matches: &[&Match], width: usize) -> (usize, usize, usize) {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+/// The window of at most `width` bytes holding the most distinct terms (of `terms` in all),
+/// then the most matches: (distinct, count, start of its first match). Two pointers: linear.
+fn window(matches: &[&Match], terms: usize, width: usize) -> (usize, usize, usize) {
+    let mut counts = vec![0usize; terms];
+    let mut distinct = 0;
     let mut best = (0, 0, matches[0].0.start);
     let mut lo = 0;
     for hi in 0..matches.len() {
-        *counts.entry(&matches[hi].1).or_default() += 1;
+        counts[matches[hi].1] += 1;
+        if counts[matches[hi].1] == 1 {
+            distinct += 1;
+        }
         while matches[hi].0.end > matches[lo].0.start + width {
-            let stem: &str = &matches[lo].1;
-            if let Some(n) = counts.get_mut(stem) {
-                *n -= 1;
-                if *n == 0 {
-                    counts.remove(stem);
-                }
+            counts[matches[lo].1] -= 1;
+            if counts[matches[lo].1] == 0 {
+                distinct -= 1;
             }
             lo += 1;
         }
-        let here = (counts.len(), hi - lo + 1);
+        let here = (distinct, hi - lo + 1);
         if here > (best.0, best.1) {
             best = (here.0, here.1, matches[lo].0.start);
         }
@@ -147,9 +166,11 @@ fn cut(text: &str, part: Range<usize>, range: Range<usize>, matches: &[Match]) -
     let shift = out.len();
     out.push_str(&text[range.clone()]);
     let cut_end = range.end < part.end;
-    let mut highlights: Vec<Range<usize>> = matches
+    let first = matches.partition_point(|m| m.0.start < range.start);
+    let mut highlights: Vec<Range<usize>> = matches[first..]
         .iter()
-        .filter(|m| m.0.start >= range.start && m.0.end <= range.end)
+        .take_while(|m| m.0.start < range.end)
+        .filter(|m| m.0.end <= range.end)
         .map(|m| (m.0.start - range.start + shift)..(m.0.end - range.start + shift))
         .collect();
     if cut_end {
@@ -255,5 +276,13 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
+        // Only the first 256 KB are searched: a word past them gives the beginning.
+        let late = format!("{}quokka here.", "filler words. ".repeat(30_000));
+        let s = best(&late, &terms(&["quokka"]), &mut stems, 80);
+        assert!(s.text.starts_with("filler words."), "{}", s.text);
+        assert!(s.highlights.is_empty());
+        let early = format!("quokka here. {}", "filler words. ".repeat(30_000));
+        let s = best(&early, &terms(&["quokka"]), &mut stems, 80);
+        assert_eq!(marked(&s), ["quokka"]);
     }
 }
