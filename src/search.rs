@@ -307,7 +307,7 @@ const RARE: u64 = 3;
 const ALIKE: f32 = 1.0;
 
 /// A question of the entry holding this share of the query answers it.
-const ALIKE_ANSWERS: f32 = 0.75;
+const ALIKE_ANSWERS: f32 = 0.7;
 
 /// How much more a word the guide lacks weighs than one word of the guide.
 const UNKNOWN: f32 = 1.5;
@@ -1116,16 +1116,18 @@ impl Run<'_> {
         }
         // The question of an entry closest to the query: the share of the query's weight it
         // holds (its title and summary count as questions too). People ask alike.
-        let unit_words: Vec<(Vec<String>, f32)> = live
+        // A unit is in a question as far as its closest form is: `NullPointerException` is
+        // not wholly in a question that says "exception".
+        let unit_forms: Vec<(Vec<&[String]>, f32)> = live
             .iter()
             .map(|u| {
-                let words = u
+                let forms = u
                     .forms
                     .iter()
                     .filter(|f| f.weight >= 1.0)
-                    .flat_map(|f| f.words.clone())
+                    .map(|f| f.words.as_slice())
                     .collect();
-                (words, u.weight)
+                (forms, u.weight)
             })
             .collect();
         let mut found = Vec::with_capacity(docs.len());
@@ -1137,10 +1139,18 @@ impl Run<'_> {
             };
             for asked in &f.asked {
                 let words: HashSet<&str> = asked.split(' ').collect();
-                let held: f32 = unit_words
+                let held: f32 = unit_forms
                     .iter()
-                    .filter(|(ws, _)| ws.iter().any(|w| words.contains(w.as_str())))
-                    .map(|(_, w)| *w)
+                    .map(|(forms, w)| {
+                        let share = forms
+                            .iter()
+                            .map(|f| {
+                                let n = f.iter().filter(|x| words.contains(x.as_str())).count();
+                                n as f32 / f.len().max(1) as f32
+                            })
+                            .fold(0.0f32, f32::max);
+                        share * w
+                    })
                     .sum();
                 alike[k] = alike[k].max(held / total);
             }
@@ -1260,6 +1270,30 @@ mod tests {
             "django.core.exceptions.AppRegistryNotReady: Apps aren't loaded yet."
         ));
         assert!(!looks_like_error("how do I: do this"));
+    }
+
+    /// An entry's question holds a word of the query only as far as it holds the word's
+    /// forms: `NullPointerException` is not in every question that says "exception", and a
+    /// Java error is not answered by the entry on Python's exceptions.
+    #[test]
+    fn a_question_holds_a_compound_word_only_in_part_for_a_part_of_it() {
+        let index = crate::builtin::index().unwrap();
+        let opts = Options {
+            limit: 5,
+            category: None,
+            correct: true,
+        };
+        let java = "Exception in thread \"main\" java.lang.NullPointerException";
+        let outcome = search(&index, java, &opts, &|_| None).unwrap();
+        assert!(
+            !outcome.confident(),
+            "{:?}",
+            outcome.hits.first().map(|h| &h.meta.id)
+        );
+        let python = "RuntimeError: dictionary changed size during iteration";
+        let outcome = search(&index, python, &opts, &|_| None).unwrap();
+        assert!(outcome.confident());
+        assert_eq!(outcome.hits[0].meta.id, "dict-internals");
     }
 
     /// The units a query is read as, on the built-in guide: (as typed, left out).
