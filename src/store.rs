@@ -166,10 +166,13 @@ impl Store {
             // New, empty, an earlier pyguide's cache or a damaged tag: pyguide's from now on.
             // An earlier pyguide's cache is recognised by its index, not by file names alone:
             // a user's file that happens to be called `current` is not a cache.
+            // Listed before the tag is looked at again: pyguide writes its tag before anything
+            // else, so whatever another pyguide added to the listing comes with the tag.
+            let entries = self.has_entries();
             if is_our_tag(&self.dir.join(TAG_FILE)) {
                 return Ok(()); // another pyguide marked it a moment ago
             }
-            if !ours && !self.is_legacy_cache() && self.has_entries() {
+            if !ours && !self.is_legacy_cache() && entries {
                 return Err(self.not_ours("holds files pyguide did not create".to_string()));
             }
             self.write(TAG_FILE, TAG.as_bytes())
