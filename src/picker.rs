@@ -223,17 +223,28 @@ impl<'s> Picker<'s> {
             return Action::Stay;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let edits = !self.finding
-            && match key.code {
-                KeyCode::Backspace => true,
-                KeyCode::Char('u') => ctrl,
-                KeyCode::Char('/') => false,
-                KeyCode::Char(_) => !ctrl,
+        if !self.finding {
+            let edited = match key.code {
+                KeyCode::Backspace => {
+                    self.query.pop();
+                    true
+                }
+                KeyCode::Char('u') if ctrl => {
+                    self.query.clear();
+                    true
+                }
+                KeyCode::Char(c) if !ctrl && c != '/' => {
+                    self.query.push(c);
+                    true
+                }
                 _ => false,
             };
-        if !edits {
-            self.refresh();
+            if edited {
+                self.stale = true;
+                return Action::Stay;
+            }
         }
+        self.refresh();
         if self.finding {
             match key.code {
                 KeyCode::Esc => {
@@ -271,18 +282,6 @@ impl<'s> Picker<'s> {
             KeyCode::Char('/') => {
                 self.finding = true;
                 self.find.clear();
-            }
-            KeyCode::Backspace => {
-                self.query.pop();
-                self.stale = true;
-            }
-            KeyCode::Char('u') if ctrl => {
-                self.query.clear();
-                self.stale = true;
-            }
-            KeyCode::Char(c) if !ctrl => {
-                self.query.push(c);
-                self.stale = true;
             }
             _ => {}
         }
@@ -439,12 +438,12 @@ pub fn run(settings: &Settings, lib: Library, query: &str, open: &mut Open) -> R
     let hook = signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&stop)).ok();
     let mut picker = Picker::new(settings, lib, query);
     let mut terminal = ratatui::try_init()?;
+    // Fault injection for the test that a crash restores the terminal (tests/terminal.rs).
+    let crash = std::env::var_os("PYGUIDE_TEST_PANIC_IN_PICKER").is_some();
     let result = (|| -> Result<()> {
         loop {
             terminal.draw(|f| picker.draw(f))?;
-            // Fault injection for the test that a crash restores the terminal
-            // (tests/terminal.rs).
-            if std::env::var_os("PYGUIDE_TEST_PANIC_IN_PICKER").is_some() {
+            if crash {
                 panic!("a test asked the picker to crash");
             }
             if stop.load(Ordering::SeqCst) {

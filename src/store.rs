@@ -277,10 +277,7 @@ impl Store {
 
     /// A new, empty, marked generation folder to build into.
     pub fn new_generation(&self, _lock: &Lock) -> Result<PathBuf> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let name = format!("gen-{:x}{:x}", nanos, std::process::id());
+        let name = unique("gen-");
         self.make_marked(&name)
             .with_context(|| format!("cannot create {}", self.dir.join(&name).display()))
     }
@@ -306,12 +303,7 @@ impl Store {
         if !dir.join(MARKER).is_file() {
             return;
         }
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let gone = self
-            .dir
-            .join(format!("{TMP}gone-{:x}{:x}", nanos, std::process::id()));
+        let gone = self.dir.join(unique(&format!("{TMP}gone-")));
         if fs::rename(dir, &gone).is_ok() {
             let _ = fs::remove_dir_all(&gone);
         }
@@ -347,25 +339,23 @@ impl Store {
         for item in read.flatten() {
             let name = item.file_name().to_string_lossy().into_owned();
             let path = item.path();
-            let marked_dir =
-                item.file_type().is_ok_and(|k| k.is_dir()) && path.join(MARKER).is_file();
+            let kind = item.file_type().ok();
+            let is_dir = kind.is_some_and(|k| k.is_dir());
+            let marked = is_dir && path.join(MARKER).is_file();
             let stale_gen = name.starts_with("gen-") && Some(&path) != live.as_ref();
             let stale_colors = name.starts_with("colors-") && name != colors;
-            let is_dir = item.file_type().is_ok_and(|k| k.is_dir());
-            if marked_dir && (stale_gen || stale_colors) {
+            if marked && (stale_gen || stale_colors) {
                 self.remove_marked(&path);
-            } else if name.starts_with(&format!("{TMP}gone-")) && is_dir {
-                // A removal that was killed: the folder was pyguide's when it was renamed.
-                let _ = fs::remove_dir_all(&path);
             } else if name.starts_with(TMP) && is_dir {
-                // A folder made under a temporary name by a process that was killed (or is
-                // marking it right now: it then tries again on its next run).
-                if path.join(MARKER).is_file() {
+                // Left by a killed process: a removal (renamed while it was pyguide's, its mark
+                // maybe gone already), or a folder made under a temporary name (marked, or
+                // empty; a process marking one right now tries again on its next run).
+                if marked || name.starts_with(&format!("{TMP}gone-")) {
                     let _ = fs::remove_dir_all(&path);
                 } else {
                     let _ = fs::remove_dir(&path);
                 }
-            } else if name.starts_with(TMP) && item.file_type().is_ok_and(|k| k.is_file()) {
+            } else if name.starts_with(TMP) && kind.is_some_and(|k| k.is_file()) {
                 let _ = fs::remove_file(&path);
             }
         }
@@ -500,6 +490,14 @@ fn is_our_tag(path: &Path) -> bool {
     file.take(200).read_to_string(&mut head).is_ok()
         && head.starts_with("Signature: 8a477f597d28d172789f06886806bc55")
         && head.contains("pyguide")
+}
+
+/// A name no other process uses at the same moment: `prefix`, the time and the process id.
+fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{prefix}{nanos:x}{:x}", std::process::id())
 }
 
 /// What pyguide 0.1's cache held, exactly: `gen-<16 hex>-<pid>-<nanos>` and
