@@ -289,7 +289,7 @@ struct Resolved {
     /// A section named explicitly: shown alone.
     section: Option<String>,
     /// The section a search matched: where the pager opens.
-    matched: Option<search::SectionHit>,
+    matched: Option<search::SectionAt>,
 }
 
 /// `show`'s lookup: `ID#anchor`, then id, alias, loose name; then a confident search hit.
@@ -371,15 +371,16 @@ fn section_by_anchor(entry: &Entry, anchor: &str) -> Result<String> {
 }
 
 /// The section (not the short answer) whose heading holds the name, compared loosely.
-fn heading_naming(entry: &Entry, name: &str) -> Option<search::SectionHit> {
+fn heading_naming(entry: &Entry, name: &str) -> Option<search::SectionAt> {
     let key = guide::text::loose_key(name);
     markdown::sections(&entry.body)
         .into_iter()
         .filter(|s| !s.title.eq_ignore_ascii_case(standard::SHORT_ANSWER))
         .find(|s| guide::text::loose_key(&s.title).contains(&key))
-        .map(|s| search::SectionHit {
+        .map(|s| search::SectionAt {
             title: s.title,
             anchor: s.anchor,
+            range: Some(s.range),
         })
 }
 
@@ -452,7 +453,7 @@ fn page_entry(
     s: &Settings,
     lib: &mut Library,
     origin: &Origin,
-    section: Option<&search::SectionHit>,
+    section: Option<&search::SectionAt>,
 ) -> Result<bool> {
     let entry = lib.read(origin)?;
     let related = related(lib, &entry)?;

@@ -27,7 +27,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 use crate::colors::Colors;
 use crate::library::Library;
 use crate::render::{self, View};
-use crate::search::{self, SectionHit};
+use crate::search::{self, SectionAt};
 use crate::settings::Settings;
 
 /// How many hits the list holds: more than a screen shows, and few enough that a keystroke
@@ -39,7 +39,7 @@ const HITS: usize = 20;
 struct Row {
     meta: Meta,
     origin: Origin,
-    section: Option<SectionHit>,
+    section: Option<SectionAt>,
 }
 
 /// What a key did.
@@ -430,7 +430,7 @@ fn line_text(line: &Line) -> String {
 }
 
 /// Shows an entry in the pager (at a section), for Enter; the caller's `show`.
-pub type Open<'a> = dyn FnMut(&mut Library, &Origin, Option<&SectionHit>) -> Result<bool> + 'a;
+pub type Open<'a> = dyn FnMut(&mut Library, &Origin, Option<&SectionAt>) -> Result<bool> + 'a;
 
 /// Runs the picker until the user leaves. The terminal is restored on every way out.
 pub fn run(settings: &Settings, lib: Library, query: &str, open: &mut Open) -> Result<bool> {

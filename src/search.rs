@@ -334,11 +334,7 @@ pub struct Options {
 }
 
 /// The section of an entry that matched best.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SectionHit {
-    pub title: String,
-    pub anchor: String,
-}
+pub use guide::index::SectionAt;
 
 #[derive(Debug, Clone)]
 pub struct Hit {
@@ -346,7 +342,7 @@ pub struct Hit {
     pub origin: Origin,
     pub score: f32,
     /// The section that answers, when one stands out (not the short answer).
-    pub section: Option<SectionHit>,
+    pub section: Option<SectionAt>,
     pub snippet: Snippet,
     /// Whether this hit answers the query (see the module header).
     pub confident: bool,
@@ -459,15 +455,21 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
         above = hit.score;
         if let Some(text) = texts(&hit.origin) {
             let body = markdown::body_of(&text);
-            let part = hit
-                .section
-                .as_ref()
-                .and_then(|s| {
-                    markdown::sections(body)
-                        .into_iter()
-                        .find(|x| x.anchor == s.anchor)
-                })
-                .map_or(body, |s| &body[s.range]);
+            // Where the index saw the section, if the body still has a heading there;
+            // else the body is parsed again to find it.
+            let part = hit.section.as_ref().and_then(|s| {
+                s.range
+                    .clone()
+                    .and_then(|r| body.get(r))
+                    .filter(|part| part.starts_with("##"))
+                    .or_else(|| {
+                        markdown::sections(body)
+                            .into_iter()
+                            .find(|x| x.anchor == s.anchor)
+                            .map(|x| &body[x.range])
+                    })
+            });
+            let part = part.unwrap_or(body);
             hit.snippet = snippet::best(part, &terms, &mut run.stems, 160);
         }
         outcome.hits.push(hit);
@@ -625,7 +627,7 @@ struct Candidate {
     origin: Option<Origin>,
     id: String,
     score: f32,
-    section: Option<(f32, SectionHit)>,
+    section: Option<(f32, SectionAt)>,
     /// Its entry document, once read (reading it again costs a stored-document lookup).
     found: Option<Found>,
 }
@@ -1011,7 +1013,7 @@ impl Run<'_> {
         ));
         for (score, doc) in self.index.top(&section_query, pool * 2)? {
             let found = self.index.found(doc)?;
-            let Some((title, anchor)) = found.section else {
+            let Some(section) = found.section else {
                 continue;
             };
             let k = match by_id.get(&found.id) {
@@ -1031,7 +1033,7 @@ impl Run<'_> {
             };
             let c = &mut candidates[k];
             if c.section.as_ref().is_none_or(|(s, _)| score > *s) {
-                c.section = Some((score, SectionHit { title, anchor }));
+                c.section = Some((score, section));
             }
         }
         // Entries found only through a section get their entry document's score too.
@@ -1137,15 +1139,19 @@ impl Run<'_> {
                 Some(f) => f,
                 None => self.index.found(doc)?,
             };
+            // A question is a few words: a scan beats hashing them (this loop runs for every
+            // question of every candidate).
+            let mut words: Vec<&str> = Vec::new();
             for asked in &f.asked {
-                let words: HashSet<&str> = asked.split(' ').collect();
+                words.clear();
+                words.extend(asked.split(' '));
                 let held: f32 = unit_forms
                     .iter()
                     .map(|(forms, w)| {
                         let share = forms
                             .iter()
                             .map(|f| {
-                                let n = f.iter().filter(|x| words.contains(x.as_str())).count();
+                                let n = f.iter().filter(|x| words.contains(&x.as_str())).count();
                                 n as f32 / f.len().max(1) as f32
                             })
                             .fold(0.0f32, f32::max);

@@ -43,7 +43,18 @@ pub fn best(md: &str, terms: &HashSet<String>, stems: &mut Stems, width: usize) 
         while !text.is_char_boundary(scan) {
             scan -= 1;
         }
+        // A word is stemmed only when it could stem to a term: a stem keeps its word's first
+        // character (the stemmer changes endings; `stems_keep_their_first_character` checks
+        // this over the guide's words), so most words are passed over unstemmed.
+        let firsts: Vec<char> = terms.iter().filter_map(|t| t.chars().next()).collect();
         text::split_words(&text[..scan], |w| {
+            if w.text
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() && !firsts.contains(&c))
+            {
+                return;
+            }
             stems.stem_into(w.text, &mut stem);
             if let Some(&k) = which.get(stem.as_str()) {
                 matches.push((w.from..w.to, k));

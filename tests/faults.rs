@@ -896,6 +896,33 @@ fn random_damage_anywhere_in_the_index_is_repaired_on_the_same_command() {
     }
 }
 
+/// A flipped bit inside the stored text of an entry (bit rot in the doc store, whose
+/// compression has no checksum) decodes into other valid text; each stored document's own
+/// checksum catches it, and the answer is the intact one.
+#[test]
+fn a_flipped_bit_in_an_entrys_stored_text_is_caught() {
+    let _timing = timing_lock();
+    let d = Damaged::new();
+    // The user's entry is in one segment's store; its category is a literal run there.
+    let needle = b"notes\"}";
+    let (store, at) = d
+        .files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "store"))
+        .find_map(|p| {
+            let bytes = fs::read(p).unwrap();
+            let at = bytes.windows(needle.len()).position(|w| w == needle)?;
+            Some((p, at as u64))
+        })
+        .expect("a doc store holds the category as a literal run");
+    for which in 0..d.commands.len() {
+        let flip = |p: &Path| overwrite_n(p, at + 1, 1, |b| b ^ 1);
+        if let Some(wrong) = d.try_one(store, &flip, which, true) {
+            panic!("{wrong}");
+        }
+    }
+}
+
 #[test]
 fn a_damaged_index_is_rebuilt_and_answers_on_the_same_command() {
     damaged_index_answers(false);

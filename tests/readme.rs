@@ -260,6 +260,7 @@ const FAILURE_TABLE: &[(&str, &[&str])] = &[
             "a_damaged_index_is_rebuilt_and_answers_on_the_same_command",
             "an_index_damaged_without_a_trace_in_size_or_time_still_answers_right",
             "random_damage_anywhere_in_the_index_is_repaired_on_the_same_command",
+            "a_flipped_bit_in_an_entrys_stored_text_is_caught",
             "damaged_index_files_are_rebuilt_not_fatal",
             "a_corrupted_index_is_rebuilt",
         ],

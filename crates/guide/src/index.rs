@@ -11,6 +11,7 @@
 
 use std::fs;
 use std::io;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::thread;
@@ -42,7 +43,7 @@ use crate::text;
 use crate::vocab::Vocab;
 
 /// Bump when the schema or the analysis changes: saved indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The vocabulary file kept beside the index files (see `vocab.rs`).
 pub const VOCAB_FILE: &str = "vocab.txt";
@@ -152,12 +153,22 @@ pub struct Found {
     pub origin: Origin,
     /// An entry document's metadata.
     pub meta: Option<Meta>,
-    /// A section document's heading and anchor.
-    pub section: Option<(String, String)>,
+    /// A section document's heading, anchor and place in the body.
+    pub section: Option<SectionAt>,
     /// An entry document's questions, title and summary, each as its analyzed words joined
     /// by spaces (computed when the index is written, so that a query is compared with them
     /// without analyzing them again).
     pub asked: Vec<String>,
+}
+
+/// Where a section document's text is: its heading, its anchor, and its byte range in the
+/// entry's body as the index saw it (`None` in an index that did not record it). The range is
+/// a hint for snippets: the body read later may have changed, so check it before use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionAt {
+    pub title: String,
+    pub anchor: String,
+    pub range: Option<Range<usize>>,
 }
 
 #[derive(Clone, Copy)]
@@ -177,10 +188,43 @@ struct Fields {
     meta: TField,
     origin: TField,
     anchor: TField,
+    span: TField,
     asked: TField,
+    sum: TField,
 }
 
 impl Fields {
+    /// A checksum of what a document stores. The doc store's compression has none of its own:
+    /// a flipped bit there can decode into other, valid-looking text, which this catches.
+    fn stored_sum(&self, doc: &TantivyDocument) -> String {
+        // FNV-1a, 64 bits: stable across builds and platforms.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        let stored = [
+            self.id,
+            self.kind,
+            self.heading,
+            self.meta,
+            self.origin,
+            self.anchor,
+            self.span,
+            self.asked,
+        ];
+        for (k, field) in stored.into_iter().enumerate() {
+            for value in doc.get_all(field) {
+                let text = value.as_str().unwrap_or_default();
+                eat(&[k as u8]);
+                eat(&(text.len() as u64).to_le_bytes());
+                eat(text.as_bytes());
+            }
+        }
+        format!("{h:016x}")
+    }
+
     fn text(&self, field: Field) -> TField {
         match field {
             Field::Title => self.title,
@@ -218,6 +262,8 @@ fn schema() -> (Schema, Fields) {
         meta: b.add_text_field("meta", STORED),
         origin: b.add_text_field("origin", STORED),
         anchor: b.add_text_field("anchor", STORED),
+        span: b.add_text_field("span", STORED),
+        sum: b.add_text_field("sum", STORED),
         asked: b.add_text_field("asked", STORED),
     };
     (b.build(), fields)
@@ -626,6 +672,12 @@ impl GuideIndex {
     pub fn found(&self, addr: DocRef) -> Result<Found> {
         let doc: TantivyDocument = self.searcher().doc(addr).context("cannot read the index")?;
         let f = self.fields;
+        let sum = doc.get_first(f.sum).and_then(|v| v.as_str());
+        if sum != Some(f.stored_sum(&doc).as_str()) {
+            anyhow::bail!(
+                "the index holds a document whose stored text does not match its checksum"
+            );
+        }
         let get = |field: TField| {
             doc.get_first(field)
                 .and_then(|v| v.as_str())
@@ -646,7 +698,14 @@ impl GuideIndex {
             ),
             Kind::Section => None,
         };
-        let section = (kind == Kind::Section).then(|| (get(f.heading), get(f.anchor)));
+        let section = (kind == Kind::Section).then(|| SectionAt {
+            title: get(f.heading),
+            anchor: get(f.anchor),
+            range: get(f.span).split_once(' ').and_then(|(from, to)| {
+                let (from, to) = (from.parse().ok()?, to.parse().ok()?);
+                (from <= to).then_some(from..to)
+            }),
+        });
         let asked = doc
             .get_all(f.asked)
             .filter_map(|v| v.as_str().map(str::to_string))
@@ -775,6 +834,7 @@ fn documents(f: Fields, e: &Entry) -> Vec<TantivyDocument> {
         serde_json::to_string(m).expect("metadata serializes"),
     );
     doc.add_text(f.origin, e.origin.to_key());
+    doc.add_text(f.sum, f.stored_sum(&doc));
     let mut docs = vec![doc];
     for section in markdown::sections(&e.body)
         .into_iter()
@@ -787,8 +847,13 @@ fn documents(f: Fields, e: &Entry) -> Vec<TantivyDocument> {
         doc.add_text(f.category, &m.category);
         doc.add_text(f.heading, &section.title);
         doc.add_text(f.anchor, &section.anchor);
+        doc.add_text(
+            f.span,
+            format!("{} {}", section.range.start, section.range.end),
+        );
         doc.add_text(f.body, markdown::plain(&e.body[section.range]).text);
         doc.add_text(f.origin, e.origin.to_key());
+        doc.add_text(f.sum, f.stored_sum(&doc));
         docs.push(doc);
     }
     docs
@@ -900,13 +965,15 @@ mod tests {
             )
             .unwrap();
         let f = idx.found(hits[0].1).unwrap();
+        let section = f.section.unwrap();
         assert_eq!(
-            f.section,
-            Some((
-                "The staticmethod part".into(),
-                "the-staticmethod-part".into()
-            ))
+            (section.title.as_str(), section.anchor.as_str()),
+            ("The staticmethod part", "the-staticmethod-part")
         );
+        let range = section
+            .range
+            .expect("the index records where the section is");
+        assert!(a.body[range].starts_with("## The staticmethod part"));
         assert!(
             idx.vocab()
                 .closest("staticmetod", 1, true)

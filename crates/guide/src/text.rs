@@ -291,6 +291,46 @@ mod tests {
         out
     }
 
+    /// The snippet finder relies on this to stem only words that could match a term.
+    #[test]
+    fn stems_keep_their_first_character() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "md") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kb"),
+            &mut files,
+        );
+        assert!(files.len() > 50, "the guide's files are found");
+        let mut stems = Stems::default();
+        let mut words = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            split_words(&text, |w| {
+                let first = w.text.chars().next().unwrap();
+                if first.is_ascii_alphanumeric() {
+                    words += 1;
+                    let stem = stems.stem(w.text);
+                    assert_eq!(stem.chars().next(), Some(first), "{} -> {stem}", w.text);
+                }
+            });
+        }
+        assert!(words > 100_000, "{words} words");
+        for word in [
+            "skies", "dying", "lying", "only", "early", "ugly", "yes", "y", "1st",
+        ] {
+            assert_eq!(stems.stem(word)[..1], word[..1], "{word}");
+        }
+    }
+
     #[test]
     fn plain_words_are_lowercased() {
         assert_eq!(texts("Lazy QUERY"), ["lazy", "query"]);
