@@ -989,7 +989,7 @@ impl Run<'_> {
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut by_id: HashMap<String, usize> = HashMap::new();
         for (score, doc) in self.index.top(&entry_query, pool)? {
-            let found = self.index.found(doc)?;
+            let found = self.index.found_brief(doc)?;
             by_id.insert(found.id.clone(), candidates.len());
             candidates.push(Candidate {
                 doc: Some(doc),
@@ -1012,7 +1012,7 @@ impl Run<'_> {
             Kind::Section,
         ));
         for (score, doc) in self.index.top(&section_query, pool * 2)? {
-            let found = self.index.found(doc)?;
+            let found = self.index.found_brief(doc)?;
             let Some(section) = found.section else {
                 continue;
             };
@@ -1137,7 +1137,7 @@ impl Run<'_> {
         for (k, &doc) in docs.iter().enumerate() {
             let f = match candidates[k].found.take() {
                 Some(f) => f,
-                None => self.index.found(doc)?,
+                None => self.index.found_brief(doc)?,
             };
             // A question is a few words: a scan beats hashing them (this loop runs for every
             // question of every candidate).
@@ -1163,8 +1163,9 @@ impl Run<'_> {
             found.push(f);
         }
         let explain = std::env::var_os("PYGUIDE_EXPLAIN").is_some();
-        let mut hits = Vec::with_capacity(candidates.len());
-        for (k, c) in candidates.into_iter().enumerate() {
+        // Scored first; only the hits that can be shown get their metadata read.
+        let mut scored: Vec<(usize, f32, bool, bool)> = Vec::with_capacity(candidates.len());
+        for (k, c) in candidates.iter().enumerate() {
             let coverage = anywhere[k] / total;
             let section_score = c.section.as_ref().map_or(0.0, |(s, _)| *s);
             let relevance = c.score + SECTION_SHARE * section_score + near[k] + ASKED * asked[k];
@@ -1187,23 +1188,35 @@ impl Run<'_> {
                     if confident { " confident" } else { "" }
                 );
             }
-            let found = found[k].clone();
-            let Some(meta) = found.meta else { continue };
+            scored.push((k, score, confident, coverage >= 0.9 && strength >= 0.1));
+        }
+        scored.sort_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| candidates[a.0].id.cmp(&candidates[b.0].id))
+        });
+        // The caller shows `limit`; the second is compared with the first below.
+        scored.truncate(limit.max(2));
+        let mut hits = Vec::with_capacity(scored.len());
+        for (k, score, confident, clear) in scored {
+            let Some(meta) = self.index.found(docs[k])?.meta else {
+                continue;
+            };
+            let c = &mut candidates[k];
             let section = c
                 .section
+                .take()
                 .map(|(_, s)| s)
                 .filter(|s| !s.title.eq_ignore_ascii_case(guide::standard::SHORT_ANSWER));
             hits.push(Hit {
                 meta,
-                origin: c.origin.unwrap_or(found.origin),
+                origin: c.origin.take().unwrap_or_else(|| found[k].origin.clone()),
                 score,
                 section,
                 snippet: Snippet::default(),
                 confident,
-                clear: coverage >= 0.9 && strength >= 0.1,
+                clear,
             });
         }
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.meta.id.cmp(&b.meta.id)));
         // An entry that matches (almost) every word and far outscores the next answers too.
         let next = hits.get(1).map_or(0.0, |h| h.score);
         if let Some(top) = hits.first_mut()
