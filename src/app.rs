@@ -380,7 +380,7 @@ fn heading_naming(entry: &Entry, name: &str) -> Option<search::SectionAt> {
         .map(|s| search::SectionAt {
             title: s.title,
             anchor: s.anchor,
-            range: Some(s.range),
+            range: s.range,
         })
 }
 

@@ -458,9 +458,7 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
             // Where the index saw the section, if the body still has a heading there;
             // else the body is parsed again to find it.
             let part = hit.section.as_ref().and_then(|s| {
-                s.range
-                    .clone()
-                    .and_then(|r| body.get(r))
+                body.get(s.range.clone())
                     .filter(|part| part.starts_with("##"))
                     .or_else(|| {
                         markdown::sections(body)
@@ -624,7 +622,6 @@ impl<'g> Run<'g> {
 /// A candidate entry while ranking.
 struct Candidate {
     doc: Option<DocRef>,
-    origin: Option<Origin>,
     id: String,
     score: f32,
     section: Option<(f32, SectionAt)>,
@@ -993,7 +990,6 @@ impl Run<'_> {
             by_id.insert(found.id.clone(), candidates.len());
             candidates.push(Candidate {
                 doc: Some(doc),
-                origin: Some(found.origin.clone()),
                 id: found.id.clone(),
                 score,
                 section: None,
@@ -1022,7 +1018,6 @@ impl Run<'_> {
                     by_id.insert(found.id.clone(), candidates.len());
                     candidates.push(Candidate {
                         doc: None,
-                        origin: Some(found.origin),
                         id: found.id.clone(),
                         score: 0.0,
                         section: None,
@@ -1132,7 +1127,6 @@ impl Run<'_> {
                 (forms, u.weight)
             })
             .collect();
-        let mut found = Vec::with_capacity(docs.len());
         let mut alike = vec![0.0f32; docs.len()];
         for (k, &doc) in docs.iter().enumerate() {
             let f = match candidates[k].found.take() {
@@ -1160,7 +1154,6 @@ impl Run<'_> {
                     .sum();
                 alike[k] = alike[k].max(held / total);
             }
-            found.push(f);
         }
         let explain = std::env::var_os("PYGUIDE_EXPLAIN").is_some();
         // Scored first; only the hits that can be shown get their metadata read.
@@ -1198,7 +1191,8 @@ impl Run<'_> {
         scored.truncate(limit.max(2));
         let mut hits = Vec::with_capacity(scored.len());
         for (k, score, confident, clear) in scored {
-            let Some(meta) = self.index.found(docs[k])?.meta else {
+            let found = self.index.found(docs[k])?;
+            let Some(meta) = found.meta else {
                 continue;
             };
             let c = &mut candidates[k];
@@ -1209,7 +1203,7 @@ impl Run<'_> {
                 .filter(|s| !s.title.eq_ignore_ascii_case(guide::standard::SHORT_ANSWER));
             hits.push(Hit {
                 meta,
-                origin: c.origin.take().unwrap_or_else(|| found[k].origin.clone()),
+                origin: found.origin,
                 score,
                 section,
                 snippet: Snippet::default(),

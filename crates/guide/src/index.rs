@@ -162,13 +162,13 @@ pub struct Found {
 }
 
 /// Where a section document's text is: its heading, its anchor, and its byte range in the
-/// entry's body as the index saw it (`None` in an index that did not record it). The range is
-/// a hint for snippets: the body read later may have changed, so check it before use.
+/// entry's body as the index saw it. The range is a hint for snippets: the body read later may
+/// have changed, so check it before use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SectionAt {
     pub title: String,
     pub anchor: String,
-    pub range: Option<Range<usize>>,
+    pub range: Range<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -194,37 +194,6 @@ struct Fields {
 }
 
 impl Fields {
-    /// A checksum of what a document stores. The doc store's compression has none of its own:
-    /// a flipped bit there can decode into other, valid-looking text, which this catches.
-    fn stored_sum(&self, doc: &TantivyDocument) -> String {
-        // FNV-1a, 64 bits: stable across builds and platforms.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut eat = |bytes: &[u8]| {
-            for &b in bytes {
-                h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-            }
-        };
-        let stored = [
-            self.id,
-            self.kind,
-            self.heading,
-            self.meta,
-            self.origin,
-            self.anchor,
-            self.span,
-            self.asked,
-        ];
-        for (k, field) in stored.into_iter().enumerate() {
-            for value in doc.get_all(field) {
-                let text = value.as_str().unwrap_or_default();
-                eat(&[k as u8]);
-                eat(&(text.len() as u64).to_le_bytes());
-                eat(text.as_bytes());
-            }
-        }
-        format!("{h:016x}")
-    }
-
     fn text(&self, field: Field) -> TField {
         match field {
             Field::Title => self.title,
@@ -457,6 +426,7 @@ impl GuideIndex {
         );
         let written = (|| {
             let mut writer = writer_for(&self.index, adds.len())?;
+            let schema = self.index.schema();
             for origin in deletes {
                 writer.delete_term(Term::from_field_text(
                     self.fields.key,
@@ -464,7 +434,7 @@ impl GuideIndex {
                 ));
             }
             for entry in adds {
-                for doc in documents(self.fields, entry) {
+                for doc in documents(&schema, self.fields, entry) {
                     writer
                         .add_document(doc)
                         .context("cannot add to the index")?;
@@ -686,7 +656,7 @@ impl GuideIndex {
         // was just built.
         let on_disk = matches!(self.place, Place::Folder(_));
         let sum = doc.get_first(f.sum).and_then(|v| v.as_str());
-        if on_disk && sum != Some(f.stored_sum(&doc).as_str()) {
+        if on_disk && sum != Some(stored_sum(&self.index.schema(), f.sum, &doc).as_str()) {
             anyhow::bail!(
                 "the index holds a document whose stored text does not match its checksum"
             );
@@ -711,14 +681,22 @@ impl GuideIndex {
             ),
             Kind::Entry | Kind::Section => None,
         };
-        let section = (kind == Kind::Section).then(|| SectionAt {
-            title: get(f.heading),
-            anchor: get(f.anchor),
-            range: get(f.span).split_once(' ').and_then(|(from, to)| {
-                let (from, to) = (from.parse().ok()?, to.parse().ok()?);
-                (from <= to).then_some(from..to)
-            }),
-        });
+        let section = match kind {
+            Kind::Section => {
+                let span = get(f.span);
+                let range = span
+                    .split_once(' ')
+                    .and_then(|(from, to)| Some(from.parse().ok()?..to.parse().ok()?))
+                    .filter(|r: &Range<usize>| r.start <= r.end)
+                    .context("the index holds a section without its place")?;
+                Some(SectionAt {
+                    title: get(f.heading),
+                    anchor: get(f.anchor),
+                    range,
+                })
+            }
+            Kind::Entry => None,
+        };
         let asked = doc
             .get_all(f.asked)
             .filter_map(|v| v.as_str().map(str::to_string))
@@ -808,8 +786,31 @@ fn writer_for(index: &Index, docs: usize) -> Result<IndexWriter> {
         .context("cannot start writing the index")
 }
 
+/// A checksum of what a document stores: every stored field but the sum itself, in the order
+/// the doc store keeps them. The doc store's compression has no checksum of its own: a flipped
+/// bit there can decode into other, valid-looking text, which this catches.
+fn stored_sum(schema: &Schema, sum: TField, doc: &TantivyDocument) -> String {
+    // FNV-1a, 64 bits: stable across builds and platforms.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for (field, value) in doc.field_values() {
+        if field == sum || !schema.get_field_entry(field).is_stored() {
+            continue;
+        }
+        let text = value.as_str().unwrap_or_default();
+        eat(&field.field_id().to_le_bytes());
+        eat(&(text.len() as u64).to_le_bytes());
+        eat(text.as_bytes());
+    }
+    format!("{h:016x}")
+}
+
 /// An entry's documents: the entry document, then one per `##` section.
-fn documents(f: Fields, e: &Entry) -> Vec<TantivyDocument> {
+fn documents(schema: &Schema, f: Fields, e: &Entry) -> Vec<TantivyDocument> {
     let m = &e.meta;
     let origin_key = Key::Origin(e.origin.clone()).term();
     let mut doc = TantivyDocument::default();
@@ -847,7 +848,7 @@ fn documents(f: Fields, e: &Entry) -> Vec<TantivyDocument> {
         serde_json::to_string(m).expect("metadata serializes"),
     );
     doc.add_text(f.origin, e.origin.to_key());
-    doc.add_text(f.sum, f.stored_sum(&doc));
+    doc.add_text(f.sum, stored_sum(schema, f.sum, &doc));
     let mut docs = vec![doc];
     for section in markdown::sections(&e.body)
         .into_iter()
@@ -866,7 +867,7 @@ fn documents(f: Fields, e: &Entry) -> Vec<TantivyDocument> {
         );
         doc.add_text(f.body, markdown::plain(&e.body[section.range]).text);
         doc.add_text(f.origin, e.origin.to_key());
-        doc.add_text(f.sum, f.stored_sum(&doc));
+        doc.add_text(f.sum, stored_sum(schema, f.sum, &doc));
         docs.push(doc);
     }
     docs
@@ -983,10 +984,7 @@ mod tests {
             (section.title.as_str(), section.anchor.as_str()),
             ("The staticmethod part", "the-staticmethod-part")
         );
-        let range = section
-            .range
-            .expect("the index records where the section is");
-        assert!(a.body[range].starts_with("## The staticmethod part"));
+        assert!(a.body[section.range].starts_with("## The staticmethod part"));
         assert!(
             idx.vocab()
                 .closest("staticmetod", 1, true)
