@@ -16,10 +16,12 @@
 //!
 //! A hit is *confident* when the words it matches in its title, aliases, questions, summary,
 //! tags or section headings carry most of the query's weight. Unknown words weigh the most,
-//! so `tkinter` or `rebase` in a query the guide cannot answer leaves every hit unconfident,
+//! so `pygame` or `rebase` in a query the guide cannot answer leaves every hit unconfident,
 //! and `show` says "no entry" instead of printing an unrelated one. A word the guide lacks is
 //! corrected only when nothing answers confidently as typed, a guide word with the same first
-//! letter is one or two edits away (by its length), and the corrected query answers.
+//! letter is one or two edits away (by its length), and the corrected query answers: with
+//! the corrected word itself, when that word is rare (`conda` is not answered by an entry
+//! about environment variables that has no `cond`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -298,9 +300,18 @@ const UNIT_NAMED_BOOST: f32 = 1.5;
 /// of its body) to be confident.
 const CONFIDENT: f32 = 0.45;
 
-/// A word in at most this many entries is specific enough that finding it in an entry's body
-/// alone counts toward confidence (a user's note about `quokka`).
+/// A word in at most this many documents (an entry and its sections) is specific enough that
+/// finding it in an entry's body alone counts toward confidence (a user's note about `quokka`).
 const RARE: u64 = 3;
+
+/// What such a word counts for in a query of several words, against one in the strong fields:
+/// a little, since a passing mention (`ctypes` in an example, `bash` in a sentence) looks the
+/// same as a topic. Alone, it counts fully.
+const RARE_BODY: f32 = 0.3;
+
+/// The query's heaviest word, when at most this many documents have it, names the topic: a
+/// hit without it is not confident.
+const TOPIC: u64 = 3;
 
 /// How much an entry's closest question (by the share of the query it holds) lifts it: fully
 /// alike doubles its score.
@@ -308,6 +319,9 @@ const ALIKE: f32 = 1.0;
 
 /// A question of the entry holding this share of the query answers it.
 const ALIKE_ANSWERS: f32 = 0.7;
+
+/// A word corrected to one in at most this many entries must be in the entry that answers.
+const CORRECTED_RARE: u64 = 8;
 
 /// How much more a word the guide lacks weighs than one word of the guide.
 const UNKNOWN: f32 = 1.5;
@@ -438,7 +452,19 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
             let searched: Vec<&str> = units.iter().map(|u| u.typed.as_str()).collect();
             let searched = searched.join(" ");
             let again = run.ranked(&searched, &units, opts.category.as_deref(), limit)?;
-            if again.first().is_some_and(|h| h.confident) {
+            // A correction to a rare word answers only if the answer has that word: `conda`
+            // -> `cond` trades an unknown word's weight for a rare one's, and the rest of the
+            // query can then look confident in an entry that never says `cond`.
+            let rare: Vec<Unit> = units
+                .iter()
+                .filter(|u| u.corrected && run.unit_df(u) <= CORRECTED_RARE)
+                .cloned()
+                .collect();
+            let answers = match again.first() {
+                Some(top) if top.confident => run.holds(&top.meta.id, &rare)?,
+                _ => false,
+            };
+            if answers {
                 outcome.corrected = Some(searched);
                 ranked = again;
             } else {
@@ -839,6 +865,24 @@ impl Run<'_> {
         out
     }
 
+    /// Whether entry `id` has each of `units` somewhere.
+    fn holds(&self, id: &str, units: &[Unit]) -> Result<bool> {
+        for unit in units {
+            let q = Query::All(vec![
+                Query::Key(Key::Id(id.to_string())),
+                self.unit_query(unit, &ENTRY_FIELDS),
+            ]);
+            if self
+                .index
+                .top(&Query::OfKind(Box::new(q), Kind::Entry), 1)?
+                .is_empty()
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// A guide word one edit away from `typed` (two for words of 8 letters or more), the
     /// closest and most common first; `None` for short words or when nothing is that close.
     fn correction(&mut self, typed: &str) -> Option<String> {
@@ -871,6 +915,33 @@ impl Run<'_> {
             }
         }
         None
+    }
+
+    /// Whether some fields hold a unit: as `unit_query` matches it, or word by word for a
+    /// name of several words (`shutil.rmtree` is held by an entry whose aliases list `shutil`
+    /// and `rmtree`).
+    fn held_query(&self, unit: &Unit, fields: &[(Field, f32)]) -> Query {
+        let mut any = vec![self.unit_query(unit, fields)];
+        for form in unit
+            .forms
+            .iter()
+            .filter(|f| f.weight >= 1.0 && f.words.len() > 1)
+        {
+            let each = form
+                .words
+                .iter()
+                .map(|w| {
+                    Query::Any(
+                        fields
+                            .iter()
+                            .map(|&(f, _)| Query::Term(f, w.clone()))
+                            .collect(),
+                    )
+                })
+                .collect();
+            any.push(Query::All(each));
+        }
+        Query::Any(any)
     }
 
     /// The query for one unit over some weighted fields.
@@ -1085,8 +1156,21 @@ impl Run<'_> {
             .collect();
         let mut anywhere = vec![0.0f32; docs.len()];
         let mut strong = vec![0.0f32; docs.len()];
+        // The query's heaviest word, when the guide has it in only a few entries, names the
+        // topic: an entry without it is not confident (`tkinter` is in one entry's body, so
+        // "tkinter button" is not answered by the entry with a Swagger button). A word no
+        // entry has is left out: pasted errors are full of the user's own names.
+        let explain = std::env::var_os("PYGUIDE_EXPLAIN").is_some();
+        let heaviest = live.iter().map(|u| u.weight).fold(0.0f32, f32::max);
+        let mut lacks_topic = vec![false; docs.len()];
         for unit in &live {
             let any = self.unit_query(unit, &ENTRY_FIELDS);
+            let df = self.unit_df(unit);
+            let topic = unit.weight >= heaviest && (1..=TOPIC).contains(&df);
+            if topic && explain {
+                eprintln!("explain: topic word `{}` (in {df} documents)", unit.typed);
+            }
+            let mut found_any = vec![false; docs.len()];
             for (k, s) in self
                 .index
                 .scores_at(&any, &docs, false)
@@ -1095,19 +1179,29 @@ impl Run<'_> {
             {
                 if s.is_some() {
                     anywhere[k] += unit.weight;
+                    found_any[k] = true;
+                } else if topic {
+                    lacks_topic[k] = true;
                 }
             }
-            let rare = self.unit_df(unit) <= RARE;
-            let st = self.unit_query(unit, if rare { &ENTRY_FIELDS } else { &strong_fields });
             let counts = if unit.corrected { 0.5 } else { 1.0 };
-            for (k, s) in self
+            let st = self.held_query(unit, &strong_fields);
+            let held: Vec<bool> = self
                 .index
                 .scores_at(&st, &docs, false)
                 .into_iter()
-                .enumerate()
-            {
-                if s.is_some() {
+                .map(|s| s.is_some())
+                .collect();
+            // A rare word found only in an entry's body counts for less: it is the topic of a
+            // user's note about `quokka`, or a passing mention (`ctypes` in an example).
+            let rare = df <= RARE;
+            // A query of that one word looks it up: every entry that has it answers.
+            let body_share = if live.len() == 1 { 1.0 } else { RARE_BODY };
+            for k in 0..docs.len() {
+                if held[k] {
                     strong[k] += unit.weight * counts;
+                } else if rare && found_any[k] {
+                    strong[k] += unit.weight * counts * body_share;
                 }
             }
         }
@@ -1155,7 +1249,6 @@ impl Run<'_> {
                 alike[k] = alike[k].max(held / total);
             }
         }
-        let explain = std::env::var_os("PYGUIDE_EXPLAIN").is_some();
         // Scored first; only the hits that can be shown get their metadata read.
         let mut scored: Vec<(usize, f32, bool, bool)> = Vec::with_capacity(candidates.len());
         for (k, c) in candidates.iter().enumerate() {
@@ -1165,9 +1258,10 @@ impl Run<'_> {
             let score =
                 relevance * coverage.powf(COVERAGE_POWER) * (1.0 + ALIKE * alike[k] * alike[k]);
             let strength = strong[k] / total;
-            let confident = strength >= CONFIDENT
-                || (asked[k] > 0.0 && coverage >= 0.8)
-                || alike[k] >= ALIKE_ANSWERS;
+            let confident = !lacks_topic[k]
+                && (strength >= CONFIDENT
+                    || (asked[k] > 0.0 && coverage >= 0.8)
+                    || alike[k] >= ALIKE_ANSWERS);
             if explain {
                 eprintln!(
                     "explain: {:<26} score {score:7.2} = (entry {:6.2} + section {:6.2} + near {:6.2} + asked {:6.2}) x coverage {coverage:.2}^{COVERAGE_POWER} x alike {:.2}; strong {:.2}{}",
@@ -1307,6 +1401,65 @@ mod tests {
         let outcome = search(&index, python, &opts, &|_| None).unwrap();
         assert!(outcome.confident());
         assert_eq!(outcome.hits[0].meta.id, "dict-internals");
+    }
+
+    /// A typo is corrected when the corrected query answers. A correction to a rare word
+    /// also needs that word in the answer: `conda` is one edit from `cond`, a name in some
+    /// example, and without the unknown word the rest of the query found an entry that has
+    /// no `cond` at all.
+    #[test]
+    fn a_correction_to_a_rare_word_answers_only_with_that_word() {
+        let index = crate::builtin::index().unwrap();
+        let opts = Options {
+            limit: 5,
+            category: None,
+            correct: true,
+        };
+        let conda = "conda create environment from environment.yml";
+        let outcome = search(&index, conda, &opts, &|_| None).unwrap();
+        assert!(
+            !outcome.confident(),
+            "{:?} {:?}",
+            outcome.corrected,
+            outcome.hits.first().map(|h| &h.meta.id)
+        );
+        for (typo, id) in [
+            ("what is a frozenst for", "sets"),
+            ("why is my dictionery ordered", "dict-internals"),
+        ] {
+            let outcome = search(&index, typo, &opts, &|_| None).unwrap();
+            assert!(outcome.corrected.is_some(), "{typo}");
+            assert!(outcome.confident(), "{typo}");
+            assert_eq!(outcome.hits[0].meta.id, id, "{typo}");
+        }
+    }
+
+    /// A word that names the query's topic must be in the answer: `tkinter` and `ctypes`
+    /// are each mentioned in passing by an entry or two, which does not make those entries
+    /// (or others that match the rest of the words) an answer. A dotted name whose parts an
+    /// entry lists as aliases is that entry's, even where other entries mention it too.
+    #[test]
+    fn a_topic_word_mentioned_in_passing_answers_nothing() {
+        let index = crate::builtin::index().unwrap();
+        let opts = Options {
+            limit: 5,
+            category: None,
+            correct: true,
+        };
+        for query in [
+            "how do I make a tkinter button",
+            "how to call a C function from a shared library with ctypes",
+        ] {
+            let outcome = search(&index, query, &opts, &|_| None).unwrap();
+            assert!(
+                !outcome.confident(),
+                "{query}: {:?}",
+                outcome.hits.first().map(|h| &h.meta.id)
+            );
+        }
+        let outcome = search(&index, "shutil.rmtree", &opts, &|_| None).unwrap();
+        assert!(outcome.confident());
+        assert_eq!(outcome.hits[0].meta.id, "filesystem");
     }
 
     /// The units a query is read as, on the built-in guide: (as typed, left out).
