@@ -1364,6 +1364,17 @@ impl Run<'_> {
 mod tests {
     use super::*;
 
+    /// A search of the built-in guide, as `search` runs it (five hits, typos corrected).
+    fn ask(query: &str) -> Outcome {
+        let index = crate::builtin::index().unwrap();
+        let opts = Options {
+            limit: 5,
+            category: None,
+            correct: true,
+        };
+        search(&index, query, &opts, &|_| None).unwrap()
+    }
+
     #[test]
     fn a_pasted_traceback_is_read_as_its_error_line() {
         let q = "Traceback (most recent call last):\n  File \"/home/ann/app/models.py\", line 3, in <module>\n    d[[1]] = 2\nTypeError: unhashable type: 'list'\n";
@@ -1384,21 +1395,15 @@ mod tests {
     /// Java error is not answered by the entry on Python's exceptions.
     #[test]
     fn a_question_holds_a_compound_word_only_in_part_for_a_part_of_it() {
-        let index = crate::builtin::index().unwrap();
-        let opts = Options {
-            limit: 5,
-            category: None,
-            correct: true,
-        };
         let java = "Exception in thread \"main\" java.lang.NullPointerException";
-        let outcome = search(&index, java, &opts, &|_| None).unwrap();
+        let outcome = ask(java);
         assert!(
             !outcome.confident(),
             "{:?}",
             outcome.hits.first().map(|h| &h.meta.id)
         );
         let python = "RuntimeError: dictionary changed size during iteration";
-        let outcome = search(&index, python, &opts, &|_| None).unwrap();
+        let outcome = ask(python);
         assert!(outcome.confident());
         assert_eq!(outcome.hits[0].meta.id, "dict-internals");
     }
@@ -1409,14 +1414,8 @@ mod tests {
     /// no `cond` at all.
     #[test]
     fn a_correction_to_a_rare_word_answers_only_with_that_word() {
-        let index = crate::builtin::index().unwrap();
-        let opts = Options {
-            limit: 5,
-            category: None,
-            correct: true,
-        };
         let conda = "conda create environment from environment.yml";
-        let outcome = search(&index, conda, &opts, &|_| None).unwrap();
+        let outcome = ask(conda);
         assert!(
             !outcome.confident(),
             "{:?} {:?}",
@@ -1427,7 +1426,7 @@ mod tests {
             ("what is a frozenst for", "sets"),
             ("why is my dictionery ordered", "dict-internals"),
         ] {
-            let outcome = search(&index, typo, &opts, &|_| None).unwrap();
+            let outcome = ask(typo);
             assert!(outcome.corrected.is_some(), "{typo}");
             assert!(outcome.confident(), "{typo}");
             assert_eq!(outcome.hits[0].meta.id, id, "{typo}");
@@ -1440,24 +1439,18 @@ mod tests {
     /// entry lists as aliases is that entry's, even where other entries mention it too.
     #[test]
     fn a_topic_word_mentioned_in_passing_answers_nothing() {
-        let index = crate::builtin::index().unwrap();
-        let opts = Options {
-            limit: 5,
-            category: None,
-            correct: true,
-        };
         for query in [
             "how do I make a tkinter button",
             "how to call a C function from a shared library with ctypes",
         ] {
-            let outcome = search(&index, query, &opts, &|_| None).unwrap();
+            let outcome = ask(query);
             assert!(
                 !outcome.confident(),
                 "{query}: {:?}",
                 outcome.hits.first().map(|h| &h.meta.id)
             );
         }
-        let outcome = search(&index, "shutil.rmtree", &opts, &|_| None).unwrap();
+        let outcome = ask("shutil.rmtree");
         assert!(outcome.confident());
         assert_eq!(outcome.hits[0].meta.id, "filesystem");
     }
