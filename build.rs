@@ -22,10 +22,17 @@ fn main() {
     if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("kb");
+    // The manifest folder of this build, read when the script runs: `env!` would keep the
+    // folder the script was compiled in, and a target folder shared with another checkout
+    // then builds that checkout's guide (or, once it is gone, an empty one).
+    let manifest = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("kb");
     let (files, problems) = walk::entry_files(&root);
     if let Some(problem) = problems.first() {
         panic!("reading the built-in guide: {problem}");
+    }
+    if files.is_empty() {
+        panic!("the built-in guide has no entries in {}", root.display());
     }
     watch(&root);
 
