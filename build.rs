@@ -73,6 +73,9 @@ fn main() {
         .apply(&[], &entries, &fingerprint)
         .unwrap_or_else(|e| panic!("indexing the built-in guide: {e:#}"));
     guide
+        .compact()
+        .unwrap_or_else(|e| panic!("merging the built-in index: {e:#}"));
+    guide
         .export(&index_dir)
         .unwrap_or_else(|e| panic!("writing the built-in index: {e:#}"));
     let mut index_files: Vec<PathBuf> = fs::read_dir(&index_dir)

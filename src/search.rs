@@ -1102,24 +1102,32 @@ impl Run<'_> {
                 c.section = Some((score, section));
             }
         }
-        // Entries found only through a section get their entry document's score too.
-        let missing: Vec<usize> = (0..candidates.len())
-            .filter(|&k| candidates[k].doc.is_none())
+        // Entries found only through a section get their entry document's score too: their
+        // entry documents, found by id in one query, then scored in one pass.
+        let missing: Vec<Query> = candidates
+            .iter()
+            .filter(|c| c.doc.is_none())
+            .map(|c| Query::Key(Key::Id(c.id.clone())))
             .collect();
-        for k in missing {
-            let id = candidates[k].id.clone();
-            let q = Query::All(vec![
-                Query::Key(Key::Id(id)),
-                Query::Any(entry_units.clone()),
-            ]);
-            if let Some((score, doc)) = self
+        if !missing.is_empty() {
+            let n = missing.len();
+            let by_key = Query::OfKind(Box::new(Query::Any(missing)), Kind::Entry);
+            let mut docs = Vec::with_capacity(n);
+            let mut founds = Vec::with_capacity(n);
+            for (_, doc) in self.index.top(&by_key, n)? {
+                docs.push(doc);
+                founds.push(self.index.found_brief(doc)?);
+            }
+            let scores = self
                 .index
-                .top(&Query::OfKind(Box::new(q), Kind::Entry), 1)?
-                .into_iter()
-                .next()
-            {
-                candidates[k].doc = Some(doc);
-                candidates[k].score = score;
+                .scores_at(&Query::Any(entry_units.clone()), &docs, true);
+            for ((doc, found), score) in docs.into_iter().zip(founds).zip(scores) {
+                if let (Some(score), Some(&k)) = (score, by_id.get(&found.id)) {
+                    let c = &mut candidates[k];
+                    c.doc = Some(doc);
+                    c.score = score;
+                    c.found = Some(found);
+                }
             }
         }
         candidates.retain(|c| c.doc.is_some());

@@ -394,9 +394,7 @@ impl GuideIndex {
         let index = Index::open(ram).context("the built-in index does not open")?;
         let guide = GuideIndex::from_index(index, Place::Memory)?;
         if let Some((_, bytes)) = files.iter().find(|(n, _)| *n == VOCAB_FILE) {
-            let _ = guide
-                .vocab
-                .set(Vocab::parse(&String::from_utf8_lossy(bytes)));
+            let _ = guide.vocab.set(Vocab::parse(text::utf8(bytes)));
         }
         Ok(guide)
     }
@@ -460,6 +458,28 @@ impl GuideIndex {
         Ok(())
     }
 
+    /// Merges the index into one segment: a query then looks each word up and builds each
+    /// scorer once, not once per segment. For an index written once and only read (the
+    /// built-in guide); the payload is kept.
+    pub fn compact(&mut self) -> Result<()> {
+        let ids = self
+            .index
+            .searchable_segment_ids()
+            .context("cannot list the index's segments")?;
+        if ids.len() > 1 {
+            let mut writer = writer_for(&self.index, 0)?;
+            writer
+                .merge(&ids)
+                .wait()
+                .context("cannot merge the index")?;
+            writer
+                .wait_merging_threads()
+                .context("cannot finish merging the index")?;
+            self.reader.reload().context("cannot reopen the index")?;
+        }
+        Ok(())
+    }
+
     /// Writes the index files and the vocabulary into `dir` (which exists and is empty).
     pub fn export(&self, dir: &Path) -> Result<()> {
         let directory = self.index.directory();
@@ -484,7 +504,7 @@ impl GuideIndex {
             Place::Static(files) => files
                 .iter()
                 .find(|(n, _)| *n == VOCAB_FILE)
-                .map(|(_, b)| Vocab::parse(&String::from_utf8_lossy(b)))
+                .map(|(_, b)| Vocab::parse(text::utf8(b)))
                 .unwrap_or_default(),
             Place::Memory => Vocab::default(),
         })
@@ -730,11 +750,27 @@ impl GuideIndex {
                     .collect();
                 Box::new(PhraseQuery::new_with_offset_and_slop(terms, *slop))
             }
-            Query::Any(qs) => Box::new(BooleanQuery::new(
-                qs.iter()
-                    .map(|q| (Occur::Should, self.compile(q)))
-                    .collect(),
-            )),
+            Query::Any(qs) => {
+                // One union of every leaf: a union scorer buffers thousands of documents, so a
+                // tree of nested ones costs far more to build than it saves. Scores add up and
+                // boosts multiply, so the flat union scores the same.
+                let mut leaves = Vec::new();
+                flatten(qs, 1.0, &mut leaves);
+                Box::new(BooleanQuery::new(
+                    leaves
+                        .into_iter()
+                        .map(|(q, by)| {
+                            let q = self.compile(q);
+                            let q: Box<dyn TantivyQuery> = if by == 1.0 {
+                                q
+                            } else {
+                                Box::new(BoostQuery::new(q, by))
+                            };
+                            (Occur::Should, q)
+                        })
+                        .collect(),
+                ))
+            }
             Query::All(qs) if qs.is_empty() => Box::new(AllQuery),
             Query::All(qs) => Box::new(BooleanQuery::new(
                 qs.iter().map(|q| (Occur::Must, self.compile(q))).collect(),
@@ -751,6 +787,22 @@ impl GuideIndex {
             )),
             Query::InCategory(q, category) => filtered(self.compile(q), term(f.category, category)),
             Query::OfKind(q, kind) => filtered(self.compile(q), term(f.kind, kind.code())),
+        }
+    }
+}
+
+/// The leaves of a union of unions, each with the product of the boosts above it.
+fn flatten<'q>(qs: &'q [Query], by: f32, out: &mut Vec<(&'q Query, f32)>) {
+    for q in qs {
+        let mut q = q;
+        let mut by = by;
+        while let Query::Boost(inner, b) = q {
+            q = inner;
+            by *= b;
+        }
+        match q {
+            Query::Any(inner) => flatten(inner, by, out),
+            _ => out.push((q, by)),
         }
     }
 }

@@ -265,6 +265,12 @@ pub fn loose_key(name: &str) -> String {
         .collect()
 }
 
+/// Bytes as text: borrowed when they are valid UTF-8 (checked a word at a time, unlike
+/// `String::from_utf8_lossy`), else with the bad bytes replaced.
+pub fn utf8(bytes: &[u8]) -> Cow<'_, str> {
+    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
+}
+
 /// The text in Unicode NFC (composed) form; borrowed when it already is (all ASCII is).
 pub fn nfc(s: &str) -> Cow<'_, str> {
     use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};

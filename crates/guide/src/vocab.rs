@@ -6,6 +6,7 @@
 //! as a sorted text file beside the index, a word a line, and read only when a query has an
 //! unknown word. Keeping it out of tantivy halves the term dictionaries a build writes.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
@@ -17,8 +18,10 @@ const MIN_LEN: usize = 3;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Vocab {
-    /// Sorted by word, distinct, with how often each was seen.
-    words: Vec<(String, u64)>,
+    /// The saved form, kept as it is: a line per distinct word, sorted, `word\tcount`. A
+    /// query scans it once for close words, so it is never split into strings (the built-in
+    /// guide's is borrowed from the binary).
+    text: Cow<'static, str>,
 }
 
 impl Vocab {
@@ -36,36 +39,51 @@ impl Vocab {
                 _ => merged.push((word, n)),
             }
         }
-        Vocab { words: merged }
+        let mut text = String::with_capacity(merged.len() * 12);
+        for (word, n) in &merged {
+            let _ = writeln!(text, "{word}\t{n}");
+        }
+        Vocab {
+            text: Cow::Owned(text),
+        }
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
-        let mut out = String::with_capacity(self.words.len() * 12);
-        for (word, n) in &self.words {
-            let _ = writeln!(out, "{word}\t{n}");
-        }
-        fs::write(path, out).with_context(|| format!("cannot write {}", path.display()))
+        fs::write(path, self.text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 
     /// Reads a saved vocabulary.
     pub fn load(path: &Path) -> Result<Vocab> {
         let text =
             fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        Ok(Vocab::parse(&text))
+        Ok(Vocab {
+            text: Cow::Owned(text),
+        })
     }
 
-    /// Parses the saved form; malformed lines are skipped (it only feeds suggestions).
-    pub fn parse(text: &str) -> Vocab {
-        Vocab::from_counts(text.lines().filter_map(|l| {
+    /// The saved form, as it is; malformed lines are skipped when read (it only feeds
+    /// suggestions).
+    pub fn parse(text: Cow<'static, str>) -> Vocab {
+        Vocab { text }
+    }
+
+    /// The words with their counts, in the saved order.
+    fn words(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.text.lines().filter_map(|l| {
             let (w, n) = l.split_once('\t')?;
-            Some((w.to_string(), n.parse().ok()?))
-        }))
+            Some((w, n.parse().ok()?))
+        })
     }
 
     /// Adds another vocabulary's words and counts.
     pub fn merge(&mut self, other: Vocab) {
-        let words = std::mem::take(&mut self.words);
-        *self = Vocab::from_counts(words.into_iter().chain(other.words));
+        let words: Vec<(String, u64)> = self
+            .words()
+            .chain(other.words())
+            .map(|(w, n)| (w.to_string(), n))
+            .collect();
+        *self = Vocab::from_counts(words);
     }
 
     /// Words within `max_distance` edits of `word` (not `word` itself) with their distance:
@@ -79,23 +97,82 @@ impl Vocab {
     ) -> Vec<(String, usize)> {
         let wanted: Vec<char> = word.chars().collect();
         let first = wanted.first().copied();
+        // The words are sorted, so those with the same first letter are one run of lines.
+        let lines = match first {
+            Some(c) if same_first => self.starting_with(c),
+            _ => &self.text,
+        };
         let mut rows = Rows::default();
-        let mut found: Vec<(usize, u64, &str)> = self
-            .words
-            .iter()
-            .filter(|(w, _)| w != word && w.len().abs_diff(word.len()) <= max_distance * 4)
-            .filter(|(w, _)| !same_first || w.chars().next() == first)
-            .filter_map(|(w, n)| {
-                let d = rows.within(&wanted, w, max_distance)?;
-                Some((d, *n, w.as_str()))
-            })
-            .collect();
+        let mut found: Vec<(usize, u64, &str)> = Vec::new();
+        for line in lines.lines() {
+            let Some((w, n)) = line.split_once('\t') else {
+                continue;
+            };
+            if w == word
+                || w.len().abs_diff(word.len()) > max_distance * 4
+                || w.chars().count() < MIN_LEN
+                || (same_first && w.chars().next() != first)
+            {
+                continue;
+            }
+            if let Some(d) = rows.within(&wanted, w, max_distance)
+                && let Ok(n) = n.parse()
+            {
+                found.push((d, n, w));
+            }
+        }
         found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
         found
             .into_iter()
             .map(|(d, _, w)| (w.to_string(), d))
             .collect()
     }
+}
+
+impl Vocab {
+    /// The lines of the words that begin with `c`.
+    fn starting_with(&self, c: char) -> &str {
+        let from = first_line_from(&self.text, c.encode_utf8(&mut [0; 4]));
+        let to = match char::from_u32(c as u32 + 1) {
+            Some(next) => first_line_from(&self.text, next.encode_utf8(&mut [0; 4])),
+            None => self.text.len(),
+        };
+        self.text.get(from..to.max(from)).unwrap_or_default()
+    }
+}
+
+/// Where the first line that sorts at or after `key` starts in sorted `text` (its length if
+/// none does): a binary search over bytes, each probe moved to the start of a line.
+fn first_line_from(text: &str, key: &str) -> usize {
+    let b = text.as_bytes();
+    let line_at = |i: usize| match i {
+        0 => 0,
+        _ => b[i - 1..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |p| i + p),
+    };
+    let line_end = |i: usize| {
+        b[i..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |p| i + p)
+    };
+    // Lines starting before `lo` sort before `key`; lines starting at `hi` or later do not.
+    let (mut lo, mut hi) = (0, b.len());
+    while lo < hi {
+        let mut mid = line_at(lo + (hi - lo) / 2);
+        if mid >= hi {
+            mid = lo;
+        }
+        let end = line_end(mid);
+        if &b[mid..end] < key.as_bytes() {
+            lo = (end + 1).min(b.len());
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// Reused buffers for `edit_distance` within a bound, over a whole vocabulary.
@@ -241,6 +318,36 @@ mod tests {
             [("decorator".to_string(), 1)]
         );
         assert!(v.closest("eecorator", 1, true).is_empty());
+    }
+
+    #[test]
+    fn the_words_with_a_first_letter_are_found_in_the_sorted_lines() {
+        let v = vocab(&[
+            ("apple", 1),
+            ("banana", 2),
+            ("band", 3),
+            ("cherry", 4),
+            ("élan", 5),
+        ]);
+        assert_eq!(v.starting_with('a'), "apple\t1\n");
+        assert_eq!(v.starting_with('b'), "banana\t2\nband\t3\n");
+        assert_eq!(v.starting_with('c'), "cherry\t4\n");
+        assert_eq!(v.starting_with('é'), "élan\t5\n");
+        assert_eq!(v.starting_with('d'), "");
+        assert_eq!(v.starting_with('z'), "");
+        assert_eq!(Vocab::default().starting_with('a'), "");
+        // Every word is found by the search from its own first letter.
+        let many: Vec<(String, u64)> = (0..500u64)
+            .map(|n| (format!("{}{n:03}x", (b'a' + (n % 26) as u8) as char), n))
+            .collect();
+        let v = Vocab::from_counts(many.clone());
+        for (word, n) in many {
+            let first = word.chars().next().unwrap();
+            assert!(
+                v.starting_with(first).contains(&format!("{word}\t{n}\n")),
+                "{word}"
+            );
+        }
     }
 
     #[test]
