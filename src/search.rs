@@ -1172,7 +1172,7 @@ impl Run<'_> {
         let heaviest = live.iter().map(|u| u.weight).fold(0.0f32, f32::max);
         let mut lacks_topic = vec![false; docs.len()];
         for unit in &live {
-            let any = self.unit_query(unit, &ENTRY_FIELDS);
+            let any = self.held_query(unit, &ENTRY_FIELDS);
             let df = self.unit_df(unit);
             let topic = unit.weight >= heaviest && (1..=TOPIC).contains(&df);
             if topic && explain {
