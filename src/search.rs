@@ -546,8 +546,11 @@ fn clean_query(query: &str) -> String {
     kept.iter()
         .map(|l| strip_frame(l))
         .flat_map(|l| l.split_whitespace())
-        // Paths (`/home/ann/app.py`, `C:\x`) name the user's files.
-        .filter(|w| !(w.matches('/').count() >= 2 || w.contains('\\')))
+        // Paths (`/home/ann/app.py`, `C:\x`) name the user's files; `//` is an operator.
+        .filter(|w| {
+            let path = w.matches('/').count() >= 2 && w.chars().any(char::is_alphanumeric);
+            !(path || w.contains('\\'))
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -728,6 +731,12 @@ impl Run<'_> {
         let mut words: Vec<(String, bool)> = query
             .split_whitespace()
             .map(|raw| {
+                // An operator the guide lists as an alias (`:=`, `==`) is kept whole.
+                if !raw.chars().any(char::is_alphanumeric)
+                    && self.names_an_entry(&text::loose_key(raw))
+                {
+                    return (raw.to_string(), false);
+                }
                 // Quotes and brackets around code in a message: `'list'`, `(expected 2)`.
                 let typed = raw.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c));
                 let quoted = raw.starts_with(['\'', '"', '`']) || raw.ends_with(['\'', '"', '`']);
@@ -1489,6 +1498,23 @@ mod tests {
             let units = units_of(query);
             assert_eq!(units.len(), 2, "{query}: {units:?}");
             assert!(units[0].1, "{query}: {units:?}");
+        }
+    }
+
+    #[test]
+    fn an_operator_the_guide_lists_as_an_alias_is_a_word_of_the_query() {
+        assert!(units_of("what does := do").contains(&(":=".to_string(), false)));
+        assert!(units_of("a // b").contains(&("//".to_string(), false)));
+        // Still a path when it has letters between the slashes.
+        assert_eq!(clean_query("open /usr/lib/x.py // 2"), "open // 2");
+        for (query, id) in [
+            ("what does := do", "expressions"),
+            ("difference between is and ==", "names-and-objects"),
+            ("what does // do", "numbers"),
+        ] {
+            let top = ask(query);
+            assert_eq!(top.hits[0].meta.id, id, "{query}");
+            assert!(top.confident(), "{query}");
         }
     }
 }
