@@ -70,10 +70,7 @@ impl Vocab {
 
     /// The words with their counts, in the saved order.
     fn words(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.text.lines().filter_map(|l| {
-            let (w, n) = l.split_once('\t')?;
-            Some((w, n.parse().ok()?))
-        })
+        lines(&self.text).filter_map(|(w, n)| Some((w, n.parse().ok()?)))
     }
 
     /// Adds another vocabulary's words and counts.
@@ -98,16 +95,14 @@ impl Vocab {
         let wanted: Vec<char> = word.chars().collect();
         let first = wanted.first().copied();
         // The words are sorted, so those with the same first letter are one run of lines.
-        let lines = match first {
+        let text = match first {
             Some(c) if same_first => self.starting_with(c),
             _ => &self.text,
         };
         let mut rows = Rows::default();
         let mut found: Vec<(usize, u64, &str)> = Vec::new();
-        for line in lines.lines() {
-            let Some((w, n)) = line.split_once('\t') else {
-                continue;
-            };
+        // The count is parsed only for the few words that are close enough.
+        for (w, n) in lines(text) {
             if w == word
                 || w.len().abs_diff(word.len()) > max_distance * 4
                 || w.chars().count() < MIN_LEN
@@ -127,9 +122,7 @@ impl Vocab {
             .map(|(d, _, w)| (w.to_string(), d))
             .collect()
     }
-}
 
-impl Vocab {
     /// The lines of the words that begin with `c`.
     fn starting_with(&self, c: char) -> &str {
         let from = first_line_from(&self.text, c.encode_utf8(&mut [0; 4]));
@@ -141,22 +134,26 @@ impl Vocab {
     }
 }
 
+/// The saved form's lines as (word, count as written); malformed lines are skipped.
+fn lines(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines().filter_map(|l| l.split_once('\t'))
+}
+
 /// Where the first line that sorts at or after `key` starts in sorted `text` (its length if
 /// none does): a binary search over bytes, each probe moved to the start of a line.
 fn first_line_from(text: &str, key: &str) -> usize {
     let b = text.as_bytes();
-    let line_at = |i: usize| match i {
-        0 => 0,
-        _ => b[i - 1..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(b.len(), |p| i + p),
-    };
+    // Where the line holding byte `i` ends (its newline, or the end of the text).
     let line_end = |i: usize| {
         b[i..]
             .iter()
             .position(|&c| c == b'\n')
             .map_or(b.len(), |p| i + p)
+    };
+    // Where the first line starting at byte `i` or later starts.
+    let line_at = |i: usize| match i {
+        0 => 0,
+        _ => (line_end(i - 1) + 1).min(b.len()),
     };
     // Lines starting before `lo` sort before `key`; lines starting at `hi` or later do not.
     let (mut lo, mut hi) = (0, b.len());
