@@ -620,6 +620,9 @@ pub fn plain(md: &str) -> Plain {
                     text.split_whitespace().collect::<Vec<_>>().join(" ")
                 };
                 if piece.is_empty() {
+                    // Only spaces, as between `*throws*` and `` `CancelledError` ``: they
+                    // still part the words around them.
+                    spaced |= !text.is_empty();
                     continue;
                 }
                 let joins_word = !block_break && !spaced && !text.starts_with(char::is_whitespace);
@@ -753,6 +756,14 @@ mod tests {
             let first = p.text[s.plain.clone()].split(' ').next().unwrap();
             assert!(md[s.source.clone()].contains(first), "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_space_between_two_styled_words_still_parts_them() {
+        assert_eq!(
+            plain("the step *throws* `CancelledError` into **it** `x`y").text,
+            "the step throws CancelledError into it xy"
+        );
     }
 
     #[test]
