@@ -408,6 +408,31 @@ impl GuideIndex {
         GuideIndex::from_index(index, Place::Folder(dir.to_path_buf()))
     }
 
+    /// Whether the bytes of every file of a saved index match the checksum tantivy wrote in
+    /// its footer. Damage that keeps a file's size and time (bit rot, a stray write put back
+    /// by a backup tool) is otherwise seen only where a read fails: a damaged term dictionary
+    /// can instead quietly miss a word. Reading every byte costs time in proportion to the
+    /// index, so a folder larger than `limit` bytes is taken on trust (`true`), as are
+    /// indexes that are not in a folder.
+    pub fn checksums_match(&self, limit: u64) -> bool {
+        let Place::Folder(dir) = &self.place else {
+            return true;
+        };
+        let size: u64 = fs::read_dir(dir)
+            .map(|items| {
+                items
+                    .flatten()
+                    .filter_map(|item| item.metadata().ok())
+                    .map(|meta| meta.len())
+                    .sum()
+            })
+            .unwrap_or(0);
+        if size > limit {
+            return true;
+        }
+        matches!(self.index.validate_checksum(), Ok(bad) if bad.is_empty())
+    }
+
     /// The string the last commit was made with (the caller's fingerprint and state).
     pub fn payload(&self) -> Option<String> {
         self.index.load_metas().ok()?.payload
@@ -1056,6 +1081,34 @@ mod tests {
         assert_eq!(idx.count(Kind::Section), 3);
         let all: Vec<String> = idx.all().unwrap().into_iter().map(|f| f.id).collect();
         assert_eq!(all, ["alpha", "beta"]);
+    }
+
+    #[test]
+    fn a_saved_index_whose_bytes_changed_in_place_fails_its_checksums() {
+        let mut idx = GuideIndex::in_memory().unwrap();
+        idx.apply(&[], &[entry("alpha", "## A\nQuixotic words.\n")], "p")
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        idx.export(dir.path()).unwrap();
+        assert!(
+            GuideIndex::open_folder(dir.path())
+                .unwrap()
+                .checksums_match(u64::MAX)
+        );
+        let term = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "term"))
+            .unwrap();
+        let mut bytes = fs::read(&term).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 1;
+        fs::write(&term, &bytes).unwrap();
+        let saved = GuideIndex::open_folder(dir.path()).unwrap();
+        assert!(!saved.checksums_match(u64::MAX));
+        // Past the size limit the files are taken on trust.
+        assert!(saved.checksums_match(0));
     }
 
     #[test]
