@@ -10,12 +10,15 @@
 //! Ranking is BM25 over weighted fields (an entry's questions, title and aliases count most;
 //! its body least), plus the best-matching `##` section, plus words standing together. That
 //! score is then scaled by *coverage*: the share of the query's weight the entry matches,
-//! where a word weighs by how rare it is in the guide. A word that names a topic (rare, and in
-//! the entry's title, aliases or questions) thus outweighs the common words of a sentence,
-//! and matching more of the query is a soft factor, not a tier. "X vs Y" needs both.
+//! where a word weighs by how rare it is in the guide, or, if more, by how rare it is among
+//! the entries' titles and aliases (`exception` is in every body and one title). A word that
+//! names a topic thus outweighs the common words of a sentence ("manually raising an
+//! exception"), and matching more of the query is a soft factor, not a tier. "X vs Y" needs
+//! both.
 //!
 //! A hit is *confident* when the words it matches in its title, aliases, questions, summary,
-//! tags or section headings carry most of the query's weight. Unknown words weigh the most,
+//! tags or section headings carry most of the query's weight, by rarity in the guide; by the
+//! ranking's weights too, unless a word no entry has is in the query. Unknown words weigh the most,
 //! so `pygame` or `rebase` in a query the guide cannot answer leaves every hit unconfident,
 //! and `show` says "no entry" instead of printing an unrelated one. A word the guide lacks is
 //! corrected only when nothing answers confidently as typed, a guide word with the same first
@@ -397,8 +400,12 @@ struct Unit {
     /// The loose key, when it names an entry (its id or an alias).
     named: Option<String>,
     stop: bool,
-    /// How much it says about what is meant: rarer is more (inverse document frequency).
+    /// How much it counts in the ranking: its rarity, or more when it is in the titles of a
+    /// few entries (it names their topic).
     weight: f32,
+    /// How much it says about what is meant: rarer is more (inverse document frequency). What
+    /// makes an answer confident is judged by this alone.
+    rarity: f32,
     /// Replaced by a close guide word: it counts half toward confidence.
     corrected: bool,
 }
@@ -443,7 +450,7 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
                     words: parts,
                     weight: 1.0,
                 }];
-                unit.weight = run.weight(unit);
+                (unit.weight, unit.rarity) = run.weight(unit);
                 unit.corrected = true;
                 corrected = true;
             }
@@ -707,11 +714,13 @@ impl Run<'_> {
             .collect();
         words.iter().map(|w| self.df(w)).min().unwrap_or(0)
     }
-    /// A unit's weight: the inverse document frequency of its rarest typed word (a word no
-    /// entry has weighs the most).
-    fn weight(&mut self, unit: &Unit) -> f32 {
+    /// A unit's weight in the ranking and its rarity: the inverse document frequency of its
+    /// rarest typed word (a word no entry has weighs the most). A word in the titles of a few
+    /// entries weighs as much as that makes it rare among titles: `exception` is in every
+    /// entry's body, but "raising an exception" is asked of the entry it names.
+    fn weight(&mut self, unit: &Unit) -> (f32, f32) {
         if unit.stop {
-            return 0.0;
+            return (0.0, 0.0);
         }
         let best = unit
             .forms
@@ -723,7 +732,31 @@ impl Run<'_> {
         let idf = (1.0 + self.entries / (best as f32 + 0.5)).ln();
         // A word the guide does not have at all weighs more than its rarest word: a query
         // about `tkinter` is not answered by an entry that mentions a button.
-        if best == 0 { idf * UNKNOWN } else { idf }
+        if best == 0 {
+            return (idf * UNKNOWN, idf * UNKNOWN);
+        }
+        let titled = unit
+            .forms
+            .iter()
+            .filter(|f| f.weight >= 1.0)
+            .map(|f| f.words.iter().map(|w| self.title_df(w)).min().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        if titled == 0 {
+            return (idf, idf);
+        }
+        let named = (1.0 + self.entries / (titled as f32 + 0.5)).ln();
+        (idf.max(named), idf)
+    }
+
+    /// In how many entries' titles or aliases a stemmed word appears: how many entries it
+    /// names.
+    fn title_df(&mut self, word: &str) -> u64 {
+        [Field::Title, Field::Aliases]
+            .iter()
+            .map(|&f| self.index.df(f, word))
+            .max()
+            .unwrap_or(0)
     }
 
     fn units(&mut self, query: &str) -> Vec<Unit> {
@@ -792,6 +825,7 @@ impl Run<'_> {
                 named,
                 stop,
                 weight: 0.0,
+                rarity: 0.0,
                 corrected: false,
             };
             // A name or value the guide does not have (`'blog_post'`, `get_data()`,
@@ -832,7 +866,7 @@ impl Run<'_> {
         }
         let mut units = self.merge_compounds(units);
         for unit in &mut units {
-            unit.weight = self.weight(unit);
+            (unit.weight, unit.rarity) = self.weight(unit);
         }
         units
     }
@@ -1166,24 +1200,41 @@ impl Run<'_> {
         // Coverage: the share of the query's weight each candidate matches, anywhere and in
         // its strong fields.
         let total: f32 = live.iter().map(|u| u.weight).sum::<f32>().max(f32::EPSILON);
+        let total_rarity: f32 = live.iter().map(|u| u.rarity).sum::<f32>().max(f32::EPSILON);
         let strong_fields: Vec<(Field, f32)> = ENTRY_FIELDS
             .iter()
             .copied()
             .filter(|(f, _)| STRONG.contains(f))
             .collect();
         let mut anywhere = vec![0.0f32; docs.len()];
+        // By rarity, for confidence.
+        let mut anywhere_rare = vec![0.0f32; docs.len()];
         let mut strong = vec![0.0f32; docs.len()];
+        let mut strong_rare = vec![0.0f32; docs.len()];
+        // A word no entry has (`openpyxl`) is what the query is about; then only the words'
+        // rarity can make an answer confident, not the titles that name other topics.
+        let mut unknown = false;
         // The query's heaviest word, when the guide has it in only a few entries, names the
         // topic: an entry without it is not confident (`tkinter` is in one entry's body, so
         // "tkinter button" is not answered by the entry with a Swagger button). A word no
         // entry has is left out: pasted errors are full of the user's own names.
         let explain = std::env::var_os("PYGUIDE_EXPLAIN").is_some();
-        let heaviest = live.iter().map(|u| u.weight).fold(0.0f32, f32::max);
+        let heaviest = live.iter().map(|u| u.rarity).fold(0.0f32, f32::max);
         let mut lacks_topic = vec![false; docs.len()];
         for unit in &live {
             let any = self.held_query(unit, &ENTRY_FIELDS);
             let df = self.unit_df(unit);
-            let topic = unit.weight >= heaviest && (1..=TOPIC).contains(&df);
+            if explain {
+                eprintln!(
+                    "explain: word `{}` {:?} weight {:.2}, rarity {:.2} (in {df} documents)",
+                    unit.typed,
+                    unit.primary(),
+                    unit.weight,
+                    unit.rarity
+                );
+            }
+            let topic = unit.rarity >= heaviest && (1..=TOPIC).contains(&df);
+            unknown |= df == 0;
             if topic && explain {
                 eprintln!("explain: topic word `{}` (in {df} documents)", unit.typed);
             }
@@ -1196,6 +1247,7 @@ impl Run<'_> {
             {
                 if s.is_some() {
                     anywhere[k] += unit.weight;
+                    anywhere_rare[k] += unit.rarity;
                     found_any[k] = true;
                 } else if topic {
                     lacks_topic[k] = true;
@@ -1215,18 +1267,22 @@ impl Run<'_> {
             // A query of that one word looks it up: every entry that has it answers.
             let body_share = if live.len() == 1 { 1.0 } else { RARE_BODY };
             for k in 0..docs.len() {
-                if held[k] {
-                    strong[k] += unit.weight * counts;
+                let share = if held[k] {
+                    counts
                 } else if rare && found_any[k] {
-                    strong[k] += unit.weight * counts * body_share;
-                }
+                    counts * body_share
+                } else {
+                    0.0
+                };
+                strong[k] += unit.weight * share;
+                strong_rare[k] += unit.rarity * share;
             }
         }
         // The question of an entry closest to the query: the share of the query's weight it
         // holds (its title and summary count as questions too). People ask alike.
         // A unit is in a question as far as its closest form is: `NullPointerException` is
         // not wholly in a question that says "exception".
-        let unit_forms: Vec<(Vec<&[String]>, f32)> = live
+        let unit_forms: Vec<(Vec<&[String]>, f32, f32)> = live
             .iter()
             .map(|u| {
                 let forms = u
@@ -1235,10 +1291,11 @@ impl Run<'_> {
                     .filter(|f| f.weight >= 1.0)
                     .map(|f| f.words.as_slice())
                     .collect();
-                (forms, u.weight)
+                (forms, u.weight, u.rarity)
             })
             .collect();
         let mut alike = vec![0.0f32; docs.len()];
+        let mut alike_rare = vec![0.0f32; docs.len()];
         for (k, &doc) in docs.iter().enumerate() {
             let f = match candidates[k].found.take() {
                 Some(f) => f,
@@ -1250,20 +1307,20 @@ impl Run<'_> {
             for asked in &f.asked {
                 words.clear();
                 words.extend(asked.split(' '));
-                let held: f32 = unit_forms
-                    .iter()
-                    .map(|(forms, w)| {
-                        let share = forms
-                            .iter()
-                            .map(|f| {
-                                let n = f.iter().filter(|x| words.contains(&x.as_str())).count();
-                                n as f32 / f.len().max(1) as f32
-                            })
-                            .fold(0.0f32, f32::max);
-                        share * w
-                    })
-                    .sum();
+                let (mut held, mut held_rare) = (0.0f32, 0.0f32);
+                for (forms, weight, rarity) in &unit_forms {
+                    let share = forms
+                        .iter()
+                        .map(|f| {
+                            let n = f.iter().filter(|x| words.contains(&x.as_str())).count();
+                            n as f32 / f.len().max(1) as f32
+                        })
+                        .fold(0.0f32, f32::max);
+                    held += share * weight;
+                    held_rare += share * rarity;
+                }
                 alike[k] = alike[k].max(held / total);
+                alike_rare[k] = alike_rare[k].max(held_rare / total_rarity);
             }
         }
         // Scored first; only the hits that can be shown get their metadata read.
@@ -1274,11 +1331,16 @@ impl Run<'_> {
             let relevance = c.score + SECTION_SHARE * section_score + near[k] + ASKED * asked[k];
             let score =
                 relevance * coverage.powf(COVERAGE_POWER) * (1.0 + ALIKE * alike[k] * alike[k]);
-            let strength = strong[k] / total;
+            let strength = strong_rare[k] / total_rarity;
+            let covered = anywhere_rare[k] / total_rarity;
+            let answers = |strength: f32, covered: f32, alike: f32| {
+                strength >= CONFIDENT
+                    || (asked[k] > 0.0 && covered >= 0.8)
+                    || alike >= ALIKE_ANSWERS
+            };
             let confident = !lacks_topic[k]
-                && (strength >= CONFIDENT
-                    || (asked[k] > 0.0 && coverage >= 0.8)
-                    || alike[k] >= ALIKE_ANSWERS);
+                && (answers(strength, covered, alike_rare[k])
+                    || (!unknown && answers(strong[k] / total, coverage, alike[k])));
             if explain {
                 eprintln!(
                     "explain: {:<26} score {score:7.2} = (entry {:6.2} + section {:6.2} + near {:6.2} + asked {:6.2}) x coverage {coverage:.2}^{COVERAGE_POWER} x alike {:.2}; strong {:.2}{}",
@@ -1288,11 +1350,11 @@ impl Run<'_> {
                     near[k],
                     ASKED * asked[k],
                     alike[k],
-                    strong[k] / total,
+                    strength,
                     if confident { " confident" } else { "" }
                 );
             }
-            scored.push((k, score, confident, coverage >= 0.9 && strength >= 0.1));
+            scored.push((k, score, confident, covered >= 0.9 && strength >= 0.1));
         }
         scored.sort_by(|a, b| {
             b.1.total_cmp(&a.1)
