@@ -192,6 +192,7 @@ const STOP_WORDS: &[&str] = &[
     "trying",
     "under",
     "understand",
+    "understanding",
     "up",
     "use",
     "used",
