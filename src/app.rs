@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use clap::CommandFactory;
 use guide::entry::{self, Entry, Meta, Origin};
-use guide::{examples, markdown, standard, text, walk};
+use guide::{examples, markdown, standard, walk};
 
 use crate::cli::{Cli, Command};
 use crate::colors::Colors;
@@ -336,11 +336,7 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
                 Some(s) => format!("`{}` § {}", meta.id, s.title),
                 None => format!("`{}`", meta.id),
             };
-            // Said when the words are not the entry's name (a search chose it); an entry
-            // found by search under its own name needs no note.
-            if matched.is_some() || text::loose_key(&meta.id) != text::loose_key(words) {
-                warn(&format!("showing {how} for `{}`", quoted(words)));
-            }
+            warn(&format!("showing {how} for `{}`", quoted(words)));
             let section = match section {
                 Some(words) => Some(section_by_words(&lib.read(&origin)?, words)?),
                 None => None,
