@@ -611,7 +611,23 @@ fn is_data(word: &str, quoted: bool) -> bool {
         || word.contains(['_', '/', '='])
         || is_file_name(word)
         || (word.chars().any(|c| c.is_ascii_digit())
-            && word.chars().any(|c| c.is_ascii_lowercase()))
+            && word.chars().any(|c| c.is_ascii_lowercase())
+            && !is_product_name(word))
+}
+
+/// Whether a word with digits reads as the name of a library or tool (`PyQt5`, `boto3`,
+/// `cv2`, `log4j`) rather than a value (`0x7f3a`, `e3b0c442`): it starts with a letter and
+/// has two letters or more and one short run of digits.
+fn is_product_name(word: &str) -> bool {
+    let runs = word
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|run| !run.is_empty())
+        .collect::<Vec<_>>();
+    word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && word.chars().all(|c| c.is_ascii_alphanumeric())
+        && word.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2
+        && runs.len() == 1
+        && runs[0].len() <= 2
 }
 
 /// Whether a word looks like a file name: `in.mp4`, `settings.py`.
@@ -1543,6 +1559,20 @@ mod tests {
             .into_iter()
             .map(|u| (u.typed, u.stop))
             .collect()
+    }
+
+    #[test]
+    fn a_library_name_with_digits_is_a_topic_and_an_address_or_hash_is_data() {
+        // `PyQt5` is what the question is about: the guide lacks it, so nothing answers.
+        for query in ["PyQt5 signal slot", "boto3 upload"] {
+            let units = units_of(query);
+            assert!(!units[0].1, "{query}: {units:?}");
+            assert!(!ask(query).confident(), "{query}");
+        }
+        for query in ["0x7f3a9c object", "e3b0c442 object", "abc123def456 object"] {
+            let units = units_of(query);
+            assert!(units[0].1, "{query}: {units:?}");
+        }
     }
 
     #[test]
