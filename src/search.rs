@@ -294,7 +294,7 @@ const PROXIMITY: [(Field, f32); 4] = [
 const ASKED: f32 = 2.0;
 
 /// How sharply the share of the query an entry matches scales its score.
-const COVERAGE_POWER: f32 = 2.0;
+const COVERAGE_POWER: f32 = 1.5;
 
 /// A query (or one of its words) that is an entry's id or alias, compared loosely.
 const NAMED_BOOST: f32 = 4.0;
