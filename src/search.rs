@@ -41,6 +41,8 @@ use crate::snippet::{self, Snippet};
 const STOP_WORDS: &[&str] = &[
     "a",
     "about",
+    "accomplish",
+    "achieve",
     "actually",
     "after",
     "again",
@@ -55,6 +57,7 @@ const STOP_WORDS: &[&str] = &[
     "are",
     "as",
     "at",
+    "basically",
     "be",
     "because",
     "been",
@@ -69,10 +72,15 @@ const STOP_WORDS: &[&str] = &[
     "can",
     "cannot",
     "cant",
+    "certain",
+    "correct",
+    "correctly",
     "could",
+    "deal",
+    "determine",
+    "did",
     "difference",
     "differences",
-    "did",
     "do",
     "does",
     "doesn",
@@ -80,6 +88,11 @@ const STOP_WORDS: &[&str] = &[
     "doing",
     "dont",
     "each",
+    "easiest",
+    "easy",
+    "efficient",
+    "efficiently",
+    "elegant",
     "else",
     "even",
     "ever",
@@ -111,6 +124,7 @@ const STOP_WORDS: &[&str] = &[
     "here",
     "how",
     "i",
+    "idea",
     "if",
     "im",
     "in",
@@ -129,11 +143,12 @@ const STOP_WORDS: &[&str] = &[
     "like",
     "make",
     "makes",
+    "manually",
     "many",
     "me",
     "mean",
-    "means",
     "meaning",
+    "means",
     "more",
     "most",
     "much",
@@ -155,16 +170,24 @@ const STOP_WORDS: &[&str] = &[
     "our",
     "out",
     "over",
+    "particular",
     "please",
     "possible",
+    "practice",
+    "programmatically",
+    "proper",
     "properly",
     "python",
     "python3",
+    "pythonic",
     "quite",
     "really",
+    "recommended",
+    "represent",
     "right",
     "same",
     "should",
+    "simplest",
     "so",
     "some",
     "someone",
@@ -198,8 +221,8 @@ const STOP_WORDS: &[&str] = &[
     "used",
     "uses",
     "using",
-    "very",
     "versus",
+    "very",
     "vs",
     "want",
     "wanted",
@@ -222,8 +245,8 @@ const STOP_WORDS: &[&str] = &[
     "with",
     "without",
     "work",
-    "works",
     "working",
+    "works",
     "would",
     "yet",
     "you",
@@ -974,6 +997,38 @@ impl Run<'_> {
                 return Some(candidate);
             }
         }
+        self.split_compound(&word)
+    }
+
+    /// Two guide words typed as one (`prettyprint`, `webscraping`), read apart: each half has
+    /// three letters or more, and the guide writes the two side by side somewhere, so a name
+    /// it lacks (`tensorflow`) is not taken apart into words it happens to have.
+    fn split_compound(&mut self, word: &str) -> Option<String> {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < 6 || !chars.iter().all(|c| c.is_alphabetic()) {
+            return None;
+        }
+        for i in 3..=chars.len() - 3 {
+            let left: String = chars[..i].iter().collect();
+            let right: String = chars[i..].iter().collect();
+            let words = vec![self.stems.stem(&left), self.stems.stem(&right)];
+            if words.iter().any(|w| self.df(w) == 0) {
+                continue;
+            }
+            let together = Query::Any(
+                PROXIMITY
+                    .iter()
+                    .map(|&(field, _)| Query::Phrase(field, words.clone(), 0))
+                    .collect(),
+            );
+            if self
+                .index
+                .top(&together, 1)
+                .is_ok_and(|found| !found.is_empty())
+            {
+                return Some(format!("{left} {right}"));
+            }
+        }
         None
     }
 
@@ -1527,6 +1582,20 @@ mod tests {
             assert!(outcome.confident(), "{typo}");
             assert_eq!(outcome.hits[0].meta.id, id, "{typo}");
         }
+    }
+
+    /// Two words typed as one are read apart only when the guide writes them side by side.
+    #[test]
+    fn two_words_typed_as_one_are_read_apart_when_the_guide_has_them_together() {
+        let outcome = ask("how to prettyprint a json file");
+        assert_eq!(
+            outcome.corrected.as_deref(),
+            Some("how to pretty print a json file")
+        );
+        assert!(outcome.confident());
+        assert_eq!(outcome.hits[0].meta.id, "json");
+        let outcome = ask("tensorflow not detecting my gpu");
+        assert!(!outcome.confident(), "{:?}", outcome.corrected);
     }
 
     /// A word that names the query's topic must be in the answer: `tkinter` and `ctypes`
