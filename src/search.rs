@@ -657,6 +657,21 @@ fn is_product_name(word: &str) -> bool {
         && runs[0].len() <= 2
 }
 
+/// Whether a word the guide lacks is a stop word mistyped (`pyhton`, `whithout`,
+/// `effeciently`): one edit away (two from 8 letters), with the same first letter. Filler
+/// typed wrong would otherwise weigh as an unknown topic and leave every answer unsure.
+fn is_misspelt_filler(word: &str) -> bool {
+    let len = word.chars().count();
+    let max = if len >= 8 { 2 } else { 1 };
+    len >= 4
+        && word.chars().all(|c| c.is_alphabetic())
+        && STOP_WORDS.iter().any(|stop| {
+            stop.chars().next() == word.chars().next()
+                && stop.len() >= 3
+                && guide::vocab::edit_distance(stop, word) <= max
+        })
+}
+
 /// Whether a word looks like a file name: `in.mp4`, `settings.py`.
 fn is_file_name(word: &str) -> bool {
     word.rsplit_once('.').is_some_and(|(stem, ext)| {
@@ -839,7 +854,8 @@ impl Run<'_> {
             let stop = parts.len() == 1
                 && named.is_none()
                 && (STOP_WORDS.contains(&lower.as_str())
-                    || parts[0].chars().all(|c| c.is_ascii_digit()));
+                    || parts[0].chars().all(|c| c.is_ascii_digit())
+                    || (self.df(&parts[0]) == 0 && is_misspelt_filler(&lower)));
             if units.iter().any(|u| u.typed.eq_ignore_ascii_case(typed)) {
                 continue; // a word said twice counts once
             }
@@ -1586,6 +1602,17 @@ mod tests {
             assert!(outcome.confident(), "{typo}");
             assert_eq!(outcome.hits[0].meta.id, id, "{typo}");
         }
+    }
+
+    #[test]
+    fn a_mistyped_filler_word_is_filler_and_a_name_the_guide_lacks_is_not() {
+        for word in ["pyhton", "whithout", "effeciently", "becuase"] {
+            assert!(is_misspelt_filler(word), "{word}");
+        }
+        for word in ["pygame", "tkinter", "conda", "rust", "teh"] {
+            assert!(!is_misspelt_filler(word), "{word}");
+        }
+        assert!(ask("how to read a file line by line effeciently").confident());
     }
 
     /// Two words typed as one are read apart only when the guide writes them side by side.
