@@ -358,7 +358,7 @@ const CORRECTED_RARE: u64 = 8;
 const UNKNOWN: f32 = 1.5;
 
 /// How far ahead of the next an entry matching nearly all the query must be to answer it.
-const DOMINANT: f32 = 2.0;
+const DOMINANT: f32 = 1.5;
 
 /// Most hits a query can ask for.
 pub const MAX_LIMIT: usize = 1000;
