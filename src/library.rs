@@ -406,12 +406,9 @@ impl Saved {
         if !crate::store::intact(&generation) {
             return None;
         }
-        let index = quietly(|| GuideIndex::open_folder(&generation))
+        let index = quietly(|| GuideIndex::open_folder_checked(&generation, VERIFY_UP_TO))
             .ok()?
             .ok()?;
-        if !index.checksums_match(VERIFY_UP_TO) {
-            return None;
-        }
         let payload = Payload::parse(&index.payload()?)?;
         if payload.fingerprint != builtin::FINGERPRINT {
             return None;

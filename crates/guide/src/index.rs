@@ -323,6 +323,19 @@ pub fn analyze(text: &str, stems: &mut text::Stems) -> Vec<(String, usize)> {
     out
 }
 
+/// The bytes of the files directly in a folder.
+fn folder_size(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .map(|items| {
+            items
+                .flatten()
+                .filter_map(|item| item.metadata().ok())
+                .map(|meta| meta.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 fn register(index: &Index) {
     index
         .tokenizers()
@@ -401,10 +414,26 @@ impl GuideIndex {
 
     /// The index saved in a folder.
     pub fn open_folder(dir: &Path) -> Result<GuideIndex> {
+        Self::open_folder_checked(dir, 0)
+    }
+
+    /// The index saved in a folder, its files' bytes first checked against their checksums
+    /// when the folder holds at most `limit` bytes (see [`GuideIndex::checksums_match`]).
+    /// The check comes before any segment is opened: a damaged doc store footer read as
+    /// lengths can ask for hundreds of gigabytes, which aborts the process.
+    pub fn open_folder_checked(dir: &Path, limit: u64) -> Result<GuideIndex> {
         let directory = MmapDirectory::open(dir)
             .with_context(|| format!("cannot open the index in {}", dir.display()))?;
         let index = Index::open(directory)
             .with_context(|| format!("cannot open the index in {}", dir.display()))?;
+        if folder_size(dir) <= limit
+            && !matches!(index.validate_checksum(), Ok(bad) if bad.is_empty())
+        {
+            anyhow::bail!(
+                "the index in {} does not match its checksums",
+                dir.display()
+            );
+        }
         GuideIndex::from_index(index, Place::Folder(dir.to_path_buf()))
     }
 
@@ -418,16 +447,7 @@ impl GuideIndex {
         let Place::Folder(dir) = &self.place else {
             return true;
         };
-        let size: u64 = fs::read_dir(dir)
-            .map(|items| {
-                items
-                    .flatten()
-                    .filter_map(|item| item.metadata().ok())
-                    .map(|meta| meta.len())
-                    .sum()
-            })
-            .unwrap_or(0);
-        if size > limit {
+        if folder_size(dir) > limit {
             return true;
         }
         matches!(self.index.validate_checksum(), Ok(bad) if bad.is_empty())
@@ -1109,6 +1129,9 @@ mod tests {
         assert!(!saved.checksums_match(u64::MAX));
         // Past the size limit the files are taken on trust.
         assert!(saved.checksums_match(0));
+        // Checked on opening, the damage is refused before any segment is read.
+        assert!(GuideIndex::open_folder_checked(dir.path(), u64::MAX).is_err());
+        assert!(GuideIndex::open_folder_checked(dir.path(), 0).is_ok());
     }
 
     #[test]
