@@ -313,7 +313,7 @@ const ENTRY_FIELDS: [(Field, f32); 7] = [
 ];
 
 /// A section's heading counts like an entry's title; its text like a body.
-const SECTION_FIELDS: [(Field, f32); 2] = [(Field::Heading, 4.0), (Field::Body, 1.0)];
+const SECTION_FIELDS: [(Field, f32); 2] = [(Field::Heading, 4.0), (Field::SectionText, 1.0)];
 
 /// The fields that say what an entry is about (everything but the body).
 const STRONG: [Field; 7] = [
@@ -351,8 +351,8 @@ const UNIT_NAMED_BOOST: f32 = 1.5;
 /// of its body) to be confident.
 const CONFIDENT: f32 = 0.45;
 
-/// A word in at most this many documents (an entry and its sections) is specific enough that
-/// finding it in an entry's body alone counts toward confidence (a user's note about `quokka`).
+/// A word in at most this many entries is specific enough that finding it in an entry's body
+/// alone counts toward confidence (a user's note about `quokka`).
 const RARE: u64 = 3;
 
 /// What such a word counts for in a query of several words, against one in the strong fields:
@@ -360,9 +360,9 @@ const RARE: u64 = 3;
 /// same as a topic. Alone, it counts fully.
 const RARE_BODY: f32 = 0.3;
 
-/// The query's heaviest word, when at most this many documents have it, names the topic: a
-/// hit without it is not confident.
-const TOPIC: u64 = 3;
+/// The query's heaviest word, when at most this many entries have it, names the topic: a hit
+/// without it is not confident.
+const TOPIC: u64 = 1;
 
 /// How much an entry's closest question (by the share of the query it holds) lifts it: fully
 /// alike doubles its score.
@@ -372,13 +372,20 @@ const ALIKE: f32 = 1.0;
 const ALIKE_ANSWERS: f32 = 0.7;
 
 /// A word corrected to one in at most this many entries must be in the entry that answers.
-const CORRECTED_RARE: u64 = 8;
+const CORRECTED_RARE: u64 = 4;
 
 /// How much more a word the guide lacks weighs than one word of the guide.
 const UNKNOWN: f32 = 1.5;
 
 /// How far ahead of the next an entry matching nearly all the query must be to answer it.
 const DOMINANT: f32 = 1.5;
+
+/// What an entry of a library's family scores when the query does not name the library: a
+/// question about `async def` is asked of asyncio before Django's or FastAPI's async entries.
+const OFF_FAMILY: f32 = 0.6;
+
+/// A word in at most this share of the entries can name a family of them.
+const FAMILY_SHARE: f32 = 0.25;
 
 /// Most hits a query can ask for.
 pub const MAX_LIMIT: usize = 1000;
@@ -718,6 +725,8 @@ struct Run<'g> {
     stems: Stems,
     entries: f32,
     df_cache: HashMap<String, u64>,
+    /// `family` by id prefix.
+    families: HashMap<String, Option<String>>,
     /// Each word's correction, once worked out (the vocabulary is scanned for it).
     corrections: HashMap<String, Option<String>>,
 }
@@ -729,6 +738,7 @@ impl<'g> Run<'g> {
             stems: Stems::default(),
             entries: index.entry_count().max(1) as f32,
             df_cache: HashMap::new(),
+            families: HashMap::new(),
             corrections: HashMap::new(),
         }
     }
@@ -781,6 +791,29 @@ impl Run<'_> {
             .min(self.entries as u64);
         self.df_cache.insert(word.to_string(), n);
         n
+    }
+
+    /// The library an entry's id names, stemmed, when the id starts with it and other
+    /// entries' ids do too (`django-forms`, `django-admin`): a family of entries about one
+    /// library. A word in many entries (`data-model`, `data-classes-compared`) is not a
+    /// library's name.
+    fn family(&mut self, id: &str) -> Option<String> {
+        let (prefix, _) = id.split_once('-')?;
+        if let Some(known) = self.families.get(prefix) {
+            return known.clone();
+        }
+        let (parts, _) = self.analyze(prefix);
+        let family = match parts.as_slice() {
+            [stem]
+                if self.index.df(Field::Names, stem) >= 2
+                    && self.df(stem) as f32 <= self.entries * FAMILY_SHARE =>
+            {
+                Some(stem.clone())
+            }
+            _ => None,
+        };
+        self.families.insert(prefix.to_string(), family.clone());
+        family
     }
 
     /// How many entries the unit's typed form could match (0: no entry has it).
@@ -842,6 +875,15 @@ impl Run<'_> {
         let mut units: Vec<Unit> = Vec::new();
         let mut words: Vec<(String, bool)> = query
             .split_whitespace()
+            // A call is its name and its arguments: `OpenCV(4.8.0)`, `print('hi')`.
+            .flat_map(|raw| {
+                raw.split_inclusive('(').map(|piece| {
+                    piece
+                        .strip_suffix('(')
+                        .filter(|p| !p.is_empty())
+                        .unwrap_or(piece)
+                })
+            })
             .map(|raw| {
                 // An operator the guide lists as an alias (`:=`, `//`) is kept whole.
                 if !raw.chars().any(char::is_alphanumeric)
@@ -926,7 +968,9 @@ impl Run<'_> {
                 if parts.len() > 1
                     && !quoted
                     && !is_file_name(typed)
-                    && !typed.chars().any(|c| c.is_ascii_digit())
+                    && parts
+                        .iter()
+                        .all(|(p, _)| !p.chars().any(|c| c.is_ascii_digit()) || is_product_name(p))
                 {
                     words.splice(next..next, parts);
                     continue;
@@ -1228,7 +1272,8 @@ impl Run<'_> {
             .map(|u| by_weight(u, self.unit_query(u, &SECTION_FIELDS)))
             .collect();
         let mut section_query = section_units;
-        section_query.extend(self.proximity(units, &[(Field::Heading, 1.0), (Field::Body, 0.5)]));
+        section_query
+            .extend(self.proximity(units, &[(Field::Heading, 1.0), (Field::SectionText, 0.5)]));
         let section_query = in_category(Query::OfKind(
             Box::new(Query::Any(section_query)),
             Kind::Section,
@@ -1333,6 +1378,9 @@ impl Run<'_> {
         let explain = std::env::var_os("PYGUIDE_EXPLAIN").is_some();
         let heaviest = live.iter().map(|u| u.rarity).fold(0.0f32, f32::max);
         let mut lacks_topic = vec![false; docs.len()];
+        let families: Vec<Option<String>> = candidates.iter().map(|c| self.family(&c.id)).collect();
+        // For each unit, the candidates that have it.
+        let mut holders: Vec<Vec<bool>> = Vec::with_capacity(live.len());
         for unit in &live {
             let any = self.held_query(unit, &ENTRY_FIELDS);
             let df = self.unit_df(unit);
@@ -1365,6 +1413,7 @@ impl Run<'_> {
                     lacks_topic[k] = true;
                 }
             }
+            holders.push(found_any.clone());
             let counts = if unit.corrected { 0.5 } else { 1.0 };
             let st = self.held_query(unit, &strong_fields);
             let held: Vec<bool> = self
@@ -1437,12 +1486,39 @@ impl Run<'_> {
         }
         // Scored first; only the hits that can be shown get their metadata read.
         let mut scored: Vec<(usize, f32, bool, bool)> = Vec::with_capacity(candidates.len());
+        // Entries of a library's family come after the others when the query neither names
+        // the library nor has a word that only its entries have (`bulk_create`).
+        let named: HashSet<&str> = live
+            .iter()
+            .flat_map(|u| {
+                u.forms
+                    .iter()
+                    .flat_map(|f| f.words.iter().map(String::as_str))
+            })
+            .collect();
+        let off_family: Vec<bool> = families
+            .iter()
+            .map(|family| {
+                family.as_ref().is_some_and(|stem| {
+                    !named.contains(stem.as_str())
+                        && !holders.iter().any(|held| {
+                            held.iter().any(|&h| h)
+                                && held
+                                    .iter()
+                                    .zip(&families)
+                                    .all(|(&h, f)| !h || f.as_ref() == Some(stem))
+                        })
+                })
+            })
+            .collect();
         for (k, c) in candidates.iter().enumerate() {
             let coverage = anywhere[k] / total;
             let section_score = c.section.as_ref().map_or(0.0, |(s, _)| *s);
             let relevance = c.score + SECTION_SHARE * section_score + near[k] + ASKED * asked[k];
-            let score =
-                relevance * coverage.powf(COVERAGE_POWER) * (1.0 + ALIKE * alike[k] * alike[k]);
+            let score = relevance
+                * coverage.powf(COVERAGE_POWER)
+                * (1.0 + ALIKE * alike[k] * alike[k])
+                * if off_family[k] { OFF_FAMILY } else { 1.0 };
             let strength = strong_rare[k] / total_rarity;
             let covered = anywhere_rare[k] / total_rarity;
             let answers = |strength: f32, covered: f32, alike: f32| {
@@ -1672,6 +1748,23 @@ mod tests {
     }
 
     /// The units a query is read as, on the built-in guide: (as typed, left out).
+    #[test]
+    fn a_library_family_answers_only_when_the_query_names_it_or_its_words() {
+        let index = crate::builtin::index().unwrap();
+        let mut run = Run::new(&index);
+        assert_eq!(run.family("django-forms").as_deref(), Some("django"));
+        assert_eq!(run.family("fastapi-async").as_deref(), Some("fastapi"));
+        // Two ids start with `data`, but most entries have the word: not a library.
+        assert_eq!(run.family("data-model"), None);
+        assert_eq!(run.family("asyncio"), None);
+        // A question about async code, not about a framework, is asked of asyncio.
+        let out = ask("my async code runs one after another instead of concurrently");
+        assert_eq!(out.hits[0].meta.id, "asyncio");
+        // A word only the family's entries have keeps them first.
+        let out = ask("signals not sent by bulk_create");
+        assert_eq!(out.hits[0].meta.id, "django-signals");
+    }
+
     fn units_of(query: &str) -> Vec<(String, bool)> {
         let index = crate::builtin::index().unwrap();
         let mut run = Run::new(&index);
@@ -1702,6 +1795,12 @@ mod tests {
             units.contains(&("ForeignKey".to_string(), false)),
             "{units:?}"
         );
+        // A library name with digits is a part like any other; a call is its name and its
+        // arguments.
+        let units = units_of("cv2.error: OpenCV(4.8.0) failed");
+        for word in ["cv2", "OpenCV"] {
+            assert!(units.contains(&(word.to_string(), false)), "{units:?}");
+        }
         // A quoted value, a file name and a name with digits stay whole, and left out.
         for query in [
             "'tasks.send_email' x",

@@ -43,7 +43,7 @@ use crate::text;
 use crate::vocab::Vocab;
 
 /// Bump when the schema or the analysis changes: saved indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// The vocabulary file kept beside the index files (see `vocab.rs`).
 pub const VOCAB_FILE: &str = "vocab.txt";
@@ -61,14 +61,17 @@ pub enum Field {
     Tags,
     /// The words of the id and the category.
     Names,
-    /// The body (an entry document's whole body; a section document's section).
+    /// An entry document's whole body.
     Body,
     /// A section document's heading.
     Heading,
+    /// A section document's text. Apart from `Body`, so that how many entries have a word is
+    /// not swollen by their sections.
+    SectionText,
 }
 
 impl Field {
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 9] = [
         Field::Title,
         Field::Aliases,
         Field::Questions,
@@ -77,6 +80,7 @@ impl Field {
         Field::Names,
         Field::Body,
         Field::Heading,
+        Field::SectionText,
     ];
 }
 
@@ -185,6 +189,7 @@ struct Fields {
     names: TField,
     body: TField,
     heading: TField,
+    section_text: TField,
     meta: TField,
     origin: TField,
     anchor: TField,
@@ -204,6 +209,7 @@ impl Fields {
             Field::Names => self.names,
             Field::Body => self.body,
             Field::Heading => self.heading,
+            Field::SectionText => self.section_text,
         }
     }
 }
@@ -227,7 +233,8 @@ fn schema() -> (Schema, Fields) {
         tags: b.add_text_field("tags", searchable.clone()),
         names: b.add_text_field("names", searchable.clone()),
         body: b.add_text_field("body", searchable.clone()),
-        heading: b.add_text_field("heading", searchable | STORED),
+        heading: b.add_text_field("heading", searchable.clone() | STORED),
+        section_text: b.add_text_field("section_text", searchable),
         meta: b.add_text_field("meta", STORED),
         origin: b.add_text_field("origin", STORED),
         anchor: b.add_text_field("anchor", STORED),
@@ -962,7 +969,7 @@ fn documents(schema: &Schema, f: Fields, e: &Entry) -> Vec<TantivyDocument> {
             f.span,
             format!("{} {}", section.range.start, section.range.end),
         );
-        doc.add_text(f.body, markdown::plain(&e.body[section.range]).text);
+        doc.add_text(f.section_text, markdown::plain(&e.body[section.range]).text);
         doc.add_text(f.origin, e.origin.to_key());
         doc.add_text(f.sum, stored_sum(schema, f.sum, &doc));
         docs.push(doc);
@@ -1071,7 +1078,10 @@ mod tests {
         let word = analyze("staticmethod", &mut stems)[0].0.clone();
         let hits = idx
             .top(
-                &Query::OfKind(Box::new(Query::Term(Field::Body, word)), Kind::Section),
+                &Query::OfKind(
+                    Box::new(Query::Term(Field::SectionText, word)),
+                    Kind::Section,
+                ),
                 5,
             )
             .unwrap();
