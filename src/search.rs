@@ -298,6 +298,20 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("teardown", &["cleanup"]),
 ];
 
+/// Operators typed alone, as the words the guide explains them with ("is vs ==", "what does
+/// ** mean", "-> in a def").
+const OPERATORS: &[(&str, &str)] = &[
+    ("!=", "identity equality"),
+    ("*", "args unpacking"),
+    ("**", "kwargs power"),
+    ("+=", "augmented assignment __iadd__"),
+    ("->", "return annotation"),
+    ("==", "identity equality"),
+    ("%", "modulo formatting"),
+    ("^", "xor"),
+    ("|", "union"),
+];
+
 /// Weight of a synonym relative to the word typed.
 const SYNONYM_WEIGHT: f32 = 0.5;
 
@@ -873,6 +887,11 @@ impl Run<'_> {
 
     fn units(&mut self, query: &str) -> Vec<Unit> {
         let mut units: Vec<Unit> = Vec::new();
+        // In a line of code (`if __name__ == '__main__'`) an operator is part of the code.
+        let code_line = query.split_whitespace().any(|w| {
+            w.contains(['\'', '"', '`', '_', '(', '[', '='])
+                && !OPERATORS.iter().any(|(op, _)| *op == w)
+        });
         let mut words: Vec<(String, bool)> = query
             .split_whitespace()
             // A call is its name and its arguments: `OpenCV(4.8.0)`, `print('hi')`.
@@ -884,18 +903,24 @@ impl Run<'_> {
                         .unwrap_or(piece)
                 })
             })
-            .map(|raw| {
-                // An operator the guide lists as an alias (`:=`, `//`) is kept whole.
-                if !raw.chars().any(char::is_alphanumeric)
-                    && self.names_an_entry(&text::loose_key(raw))
-                {
-                    return (raw.to_string(), false);
+            .flat_map(|raw| {
+                // An operator the guide lists as an alias (`:=`, `//`) is kept whole; another
+                // is read as the words the guide uses for it.
+                if !raw.chars().any(char::is_alphanumeric) {
+                    if self.names_an_entry(&text::loose_key(raw)) {
+                        return vec![(raw.to_string(), false)];
+                    }
+                    if let Some((_, words)) = OPERATORS.iter().find(|(op, _)| *op == raw)
+                        && !code_line
+                    {
+                        return words.split(' ').map(|w| (w.to_string(), false)).collect();
+                    }
                 }
                 // Quotes and brackets around code in a message: `'list'`, `(expected 2)`.
                 let typed = raw.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c));
                 let quoted = raw.starts_with(['\'', '"', '`']) || raw.ends_with(['\'', '"', '`']);
                 let typed = typed.strip_suffix('.').unwrap_or(typed);
-                (typed.to_string(), quoted)
+                vec![(typed.to_string(), quoted)]
             })
             .collect();
         let mut next = 0;
@@ -1763,6 +1788,21 @@ mod tests {
         // A word only the family's entries have keeps them first.
         let out = ask("signals not sent by bulk_create");
         assert_eq!(out.hits[0].meta.id, "django-signals");
+    }
+
+    #[test]
+    fn an_operator_alone_is_read_as_the_words_for_it_but_not_inside_code() {
+        for (query, id) in [
+            ("difference between is and ==", "names-and-objects"),
+            ("what does ** mean", "args-kwargs"),
+            ("what is the -> in a function definition", "type-hints"),
+            ("what does if __name__ == '__main__' do", "name-main"),
+        ] {
+            let out = ask(query);
+            assert_eq!(out.hits[0].meta.id, id, "{query}");
+        }
+        let units = units_of("if __name__ == '__main__'");
+        assert!(!units.iter().any(|(w, _)| w == "identity"), "{units:?}");
     }
 
     fn units_of(query: &str) -> Vec<(String, bool)> {
