@@ -1025,6 +1025,34 @@ impl Run<'_> {
     fn merge_compounds(&mut self, units: Vec<Unit>) -> Vec<Unit> {
         let mut out: Vec<Unit> = Vec::with_capacity(units.len());
         for unit in units {
+            // Two words that together are an entry's alias (`async for`, `for else`), even
+            // when one of them is filler alone.
+            if let Some(prev) = out.last_mut()
+                && (prev.stop || unit.stop)
+                && !prev.primary().is_empty()
+                && !unit.primary().is_empty()
+            {
+                let loose = text::loose_key(&format!("{} {}", prev.typed, unit.typed));
+                if self.names_an_entry(&loose) {
+                    let mut words = prev.primary().to_vec();
+                    words.extend(unit.primary().iter().cloned());
+                    // The word that is not filler alone also matches alone, and sets the
+                    // weight.
+                    let alone = if prev.stop { &unit } else { &*prev };
+                    let alone = alone.primary().to_vec();
+                    prev.typed = format!("{} {}", prev.typed, unit.typed);
+                    prev.forms = vec![
+                        Form { words, weight: 1.0 },
+                        Form {
+                            words: alone,
+                            weight: 1.0,
+                        },
+                    ];
+                    prev.named = Some(loose);
+                    prev.stop = false;
+                    continue;
+                }
+            }
             if let Some(prev) = out.last_mut()
                 && !prev.stop
                 && !unit.stop
@@ -1468,7 +1496,7 @@ impl Run<'_> {
         // holds (its title and summary count as questions too). People ask alike.
         // A unit is in a question as far as its closest form is: `NullPointerException` is
         // not wholly in a question that says "exception".
-        let unit_forms: Vec<(Vec<&[String]>, f32, f32)> = live
+        let unit_forms: Vec<(Vec<&[String]>, f32, f32, bool)> = live
             .iter()
             .map(|u| {
                 let forms = u
@@ -1477,7 +1505,9 @@ impl Run<'_> {
                     .filter(|f| f.weight >= 1.0)
                     .map(|f| f.words.as_slice())
                     .collect();
-                (forms, u.weight, u.rarity)
+                // Words that are an alias together count only together.
+                let whole = u.named.is_some() && u.typed.contains(' ');
+                (forms, u.weight, u.rarity, whole)
             })
             .collect();
         let mut alike = vec![0.0f32; docs.len()];
@@ -1494,11 +1524,14 @@ impl Run<'_> {
                 words.clear();
                 words.extend(asked.split(' '));
                 let (mut held, mut held_rare) = (0.0f32, 0.0f32);
-                for (forms, weight, rarity) in &unit_forms {
+                for (forms, weight, rarity, whole) in &unit_forms {
                     let share = forms
                         .iter()
                         .map(|f| {
                             let n = f.iter().filter(|x| words.contains(&x.as_str())).count();
+                            if *whole && f.len() > 1 && n < f.len() {
+                                return 0.0;
+                            }
                             n as f32 / f.len().max(1) as f32
                         })
                         .fold(0.0f32, f32::max);
@@ -1803,6 +1836,17 @@ mod tests {
         }
         let units = units_of("if __name__ == '__main__'");
         assert!(!units.iter().any(|(w, _)| w == "identity"), "{units:?}");
+    }
+
+    #[test]
+    fn two_words_that_are_an_alias_together_count_together() {
+        // `for` is filler alone; "async for" is an alias of async-iterators.
+        let units = units_of("async for loop");
+        assert!(
+            units.contains(&("async for".to_string(), false)),
+            "{units:?}"
+        );
+        assert_eq!(ask("async for loop").hits[0].meta.id, "async-iterators");
     }
 
     fn units_of(query: &str) -> Vec<(String, bool)> {
