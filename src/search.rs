@@ -1791,7 +1791,7 @@ mod tests {
     fn a_topic_word_mentioned_in_passing_answers_nothing() {
         for query in [
             "how do I make a tkinter button",
-            "how to call a C function from a shared library with ctypes",
+            "how to connect to mysql with pymysql",
         ] {
             let outcome = ask(query);
             assert!(
