@@ -1546,27 +1546,28 @@ impl Run<'_> {
         let mut scored: Vec<(usize, f32, bool, bool)> = Vec::with_capacity(candidates.len());
         // Entries of a library's family come after the others when the query neither names
         // the library nor has a word that only its entries have (`bulk_create`).
-        let named: HashSet<&str> = live
+        let query_words: HashSet<&str> = live
             .iter()
-            .flat_map(|u| {
-                u.forms
+            .flat_map(|u| u.forms.iter().flat_map(|f| &f.words))
+            .map(String::as_str)
+            .collect();
+        let owned: HashSet<&str> = holders
+            .iter()
+            .filter_map(|held| {
+                let mut of = held
                     .iter()
-                    .flat_map(|f| f.words.iter().map(String::as_str))
+                    .zip(&families)
+                    .filter(|(h, _)| **h)
+                    .map(|(_, f)| f.as_deref());
+                let first = of.next()??;
+                of.all(|f| f == Some(first)).then_some(first)
             })
             .collect();
         let off_family: Vec<bool> = families
             .iter()
-            .map(|family| {
-                family.as_ref().is_some_and(|stem| {
-                    !named.contains(stem.as_str())
-                        && !holders.iter().any(|held| {
-                            held.iter().any(|&h| h)
-                                && held
-                                    .iter()
-                                    .zip(&families)
-                                    .all(|(&h, f)| !h || f.as_ref() == Some(stem))
-                        })
-                })
+            .map(|f| {
+                f.as_deref()
+                    .is_some_and(|stem| !query_words.contains(stem) && !owned.contains(stem))
             })
             .collect();
         for (k, c) in candidates.iter().enumerate() {
@@ -1805,7 +1806,6 @@ mod tests {
         assert_eq!(outcome.hits[0].meta.id, "filesystem");
     }
 
-    /// The units a query is read as, on the built-in guide: (as typed, left out).
     #[test]
     fn a_library_family_answers_only_when_the_query_names_it_or_its_words() {
         let index = crate::builtin::index().unwrap();
@@ -1849,6 +1849,7 @@ mod tests {
         assert_eq!(ask("async for loop").hits[0].meta.id, "async-iterators");
     }
 
+    /// The units a query is read as, on the built-in guide: (as typed, left out).
     fn units_of(query: &str) -> Vec<(String, bool)> {
         let index = crate::builtin::index().unwrap();
         let mut run = Run::new(&index);

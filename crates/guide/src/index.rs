@@ -330,6 +330,13 @@ pub fn analyze(text: &str, stems: &mut text::Stems) -> Vec<(String, usize)> {
     out
 }
 
+/// Whether a saved index's files match the checksums tantivy wrote in their footers, or the
+/// folder is larger than `limit` bytes and taken on trust (see
+/// [`GuideIndex::checksums_match`]).
+fn checksums_ok(index: &Index, dir: &Path, limit: u64) -> bool {
+    folder_size(dir) > limit || matches!(index.validate_checksum(), Ok(bad) if bad.is_empty())
+}
+
 /// The bytes of the files directly in a folder.
 fn folder_size(dir: &Path) -> u64 {
     fs::read_dir(dir)
@@ -433,9 +440,7 @@ impl GuideIndex {
             .with_context(|| format!("cannot open the index in {}", dir.display()))?;
         let index = Index::open(directory)
             .with_context(|| format!("cannot open the index in {}", dir.display()))?;
-        if folder_size(dir) <= limit
-            && !matches!(index.validate_checksum(), Ok(bad) if bad.is_empty())
-        {
+        if !checksums_ok(&index, dir, limit) {
             anyhow::bail!(
                 "the index in {} does not match its checksums",
                 dir.display()
@@ -454,10 +459,7 @@ impl GuideIndex {
         let Place::Folder(dir) = &self.place else {
             return true;
         };
-        if folder_size(dir) > limit {
-            return true;
-        }
-        matches!(self.index.validate_checksum(), Ok(bad) if bad.is_empty())
+        checksums_ok(&self.index, dir, limit)
     }
 
     /// The string the last commit was made with (the caller's fingerprint and state).
