@@ -385,6 +385,9 @@ const ALIKE: f32 = 1.0;
 /// A question of the entry holding this share of the query answers it.
 const ALIKE_ANSWERS: f32 = 0.7;
 
+/// How much a question that matches the query both ways (see `exact`) lifts its entry.
+const EXACT: f32 = 1.0;
+
 /// A word corrected to one in at most this many entries must be in the entry that answers.
 const CORRECTED_RARE: u64 = 4;
 
@@ -785,6 +788,15 @@ impl Run<'_> {
             }
         }
         (parts, alts)
+    }
+
+    /// The stop words as the index stems them, to tell a question's own words from filler.
+    fn stop_stems(&mut self) -> HashSet<String> {
+        STOP_WORDS
+            .iter()
+            .flat_map(|w| guide::index::analyze(w, &mut self.stems))
+            .map(|(w, _)| w)
+            .collect()
     }
 
     /// Whether some entry has this id or alias (compared loosely).
@@ -1512,6 +1524,16 @@ impl Run<'_> {
             .collect();
         let mut alike = vec![0.0f32; docs.len()];
         let mut alike_rare = vec![0.0f32; docs.len()];
+        // How wholly a question and the query match each other: its share of the query's
+        // weight times the share of its own words the query has. Of two entries that both
+        // list "how to check if a file exists", the one whose question says no more wins.
+        let mut exact = vec![0.0f32; docs.len()];
+        let query_words: HashSet<&str> = live
+            .iter()
+            .flat_map(|u| u.forms.iter().flat_map(|f| &f.words))
+            .map(String::as_str)
+            .collect();
+        let filler = self.stop_stems();
         for (k, &doc) in docs.iter().enumerate() {
             let f = match candidates[k].found.take() {
                 Some(f) => f,
@@ -1540,17 +1562,19 @@ impl Run<'_> {
                 }
                 alike[k] = alike[k].max(held / total);
                 alike_rare[k] = alike_rare[k].max(held_rare / total_rarity);
+                let own = words.iter().filter(|w| !filler.contains(**w));
+                let (n, had) = own.fold((0, 0), |(n, had), w| {
+                    (n + 1, had + usize::from(query_words.contains(w)))
+                });
+                if n > 0 {
+                    exact[k] = exact[k].max(held / total * had as f32 / n as f32);
+                }
             }
         }
         // Scored first; only the hits that can be shown get their metadata read.
         let mut scored: Vec<(usize, f32, bool, bool)> = Vec::with_capacity(candidates.len());
         // Entries of a library's family come after the others when the query neither names
         // the library nor has a word that only its entries have (`bulk_create`).
-        let query_words: HashSet<&str> = live
-            .iter()
-            .flat_map(|u| u.forms.iter().flat_map(|f| &f.words))
-            .map(String::as_str)
-            .collect();
         let owned: HashSet<&str> = holders
             .iter()
             .filter_map(|held| {
@@ -1577,6 +1601,7 @@ impl Run<'_> {
             let score = relevance
                 * coverage.powf(COVERAGE_POWER)
                 * (1.0 + ALIKE * alike[k] * alike[k])
+                * (1.0 + EXACT * exact[k] * exact[k])
                 * if off_family[k] { OFF_FAMILY } else { 1.0 };
             let strength = strong_rare[k] / total_rarity;
             let covered = anywhere_rare[k] / total_rarity;
@@ -1590,13 +1615,14 @@ impl Run<'_> {
                     || (!unknown && answers(strong[k] / total, coverage, alike[k])));
             if explain {
                 eprintln!(
-                    "explain: {:<26} score {score:7.2} = (entry {:6.2} + section {:6.2} + near {:6.2} + asked {:6.2}) x coverage {coverage:.2}^{COVERAGE_POWER} x alike {:.2}; strong {:.2}{}",
+                    "explain: {:<26} score {score:7.2} = (entry {:6.2} + section {:6.2} + near {:6.2} + asked {:6.2}) x coverage {coverage:.2}^{COVERAGE_POWER} x alike {:.2} x exact {:.2}; strong {:.2}{}",
                     c.id,
                     c.score,
                     SECTION_SHARE * section_score,
                     near[k],
                     ASKED * asked[k],
                     alike[k],
+                    exact[k],
                     strength,
                     if confident { " confident" } else { "" }
                 );
