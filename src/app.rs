@@ -567,8 +567,10 @@ fn check(s: &Settings, dirs: &[PathBuf], exec: Option<Exec>, strict: bool) -> Re
         problems.extend(dup);
         if strict {
             problems.extend(user.iter().flat_map(standard::problems));
+            problems.extend(standard::shared_questions(&user));
         }
         problems.extend(builtin_checked.iter().flat_map(standard::problems));
+        problems.extend(standard::shared_questions(&builtin_checked));
         run = builtin_checked.clone();
         checked.extend(user);
         checked.extend(builtin_checked);
@@ -591,6 +593,7 @@ fn check(s: &Settings, dirs: &[PathBuf], exec: Option<Exec>, strict: bool) -> Re
         problems.extend(dup);
         if strict {
             problems.extend(entries.iter().flat_map(standard::problems));
+            problems.extend(standard::shared_questions(&entries));
         }
         run = entries.clone();
         checked = entries;

@@ -164,6 +164,34 @@ fn prose_lines(md: &str, width: usize) -> usize {
     count(&markdown::document(md), width)
 }
 
+/// Questions that two entries both list: each is asked of one entry, or the two tie in search
+/// and the wrong one can come first. Compared by their words, ignoring case and punctuation;
+/// the later entry is told which one asks it already.
+pub fn shared_questions(entries: &[Entry]) -> Vec<Problem> {
+    let mut asked: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for entry in entries {
+        for q in &entry.questions {
+            let words: Vec<String> = q
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            match asked.get(&words.join(" ")) {
+                Some(&first) if first != entry.id() => out.push(entry.problem(
+                    "questions",
+                    format!("the question {q:?} is asked by `{first}` too: keep it in the entry that answers it best"),
+                )),
+                Some(_) => {}
+                None => {
+                    asked.insert(words.join(" "), entry.id());
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +208,35 @@ mod tests {
             "one paragraph of 150 columns"
         );
         assert!(short_answer("## Other\n## In short\n").is_none());
+    }
+
+    #[test]
+    fn a_question_two_entries_ask_is_reported_once_at_the_second() {
+        let entry = |id: &str, questions: &str| {
+            let text = format!(
+                "---\nid: {id}\ntitle: t\nsummary: s\ncategory: c\nquestions: {questions}\n---\nbody\n"
+            );
+            Entry::parse(Origin::User(format!("{id}.md").into()), &text).unwrap()
+        };
+        let entries = [
+            entry(
+                "a",
+                r#"["TypeError: unhashable type: 'list'", "how do dicts work"]"#,
+            ),
+            entry(
+                "b",
+                r#"["typeerror unhashable type list", "how do sets work"]"#,
+            ),
+            entry("c", r#"["how do lists work"]"#),
+        ];
+        let found = shared_questions(&entries);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].to_string().starts_with("b.md:"), "{}", found[0]);
+        assert!(
+            found[0].message.contains("asked by `a` too"),
+            "{}",
+            found[0]
+        );
     }
 
     #[test]
