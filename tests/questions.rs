@@ -135,13 +135,13 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
     );
 }
 
-/// The floors sit just under what the search reaches today (top-1 0.875, MRR 0.931, honest
-/// 0.932 on 902 + 44 questions), so a change that makes it worse fails. They were lowered
+/// The floors sit just under what the search reaches today (top-1 0.881, MRR 0.936, honest
+/// 0.932 on 909 + 44 questions), so a change that makes it worse fails. They were lowered
 /// from 0.87 / 0.93 / 0.90 when 45 pasted everyday errors and colleague questions, written
 /// before looking, were added: those score 0.74 top-1, so the suite is harder, not the search
 /// worse. Issue #14 asks for 0.90 / 0.94 / 0.90; raising these is the way to record it.
 /// The README's Development section says how the figures are measured.
-const TOP1: f64 = 0.87;
+const TOP1: f64 = 0.875;
 const MRR: f64 = 0.93;
 const HONEST: f64 = 0.93;
 
