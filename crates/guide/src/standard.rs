@@ -8,6 +8,8 @@
 //! - every example checks what it shows: a python block asserts or raises, a pycon block
 //!   shows output for doctest to compare.
 
+use std::collections::HashMap;
+
 use crate::entry::{Entry, Problem};
 use crate::examples::{self, Lang};
 use crate::markdown;
@@ -168,7 +170,7 @@ fn prose_lines(md: &str, width: usize) -> usize {
 /// and the wrong one can come first. Compared by their words, ignoring case and punctuation;
 /// the later entry is told which one asks it already.
 pub fn shared_questions(entries: &[Entry]) -> Vec<Problem> {
-    let mut asked: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    let mut asked: HashMap<String, &str> = HashMap::new();
     let mut out = Vec::new();
     for entry in entries {
         for q in &entry.questions {
@@ -177,15 +179,12 @@ pub fn shared_questions(entries: &[Entry]) -> Vec<Problem> {
                 .filter(|w| !w.is_empty())
                 .map(str::to_lowercase)
                 .collect();
-            match asked.get(&words.join(" ")) {
-                Some(&first) if first != entry.id() => out.push(entry.problem(
+            let first = *asked.entry(words.join(" ")).or_insert(entry.id());
+            if first != entry.id() {
+                out.push(entry.problem(
                     "questions",
                     format!("the question {q:?} is asked by `{first}` too: keep it in the entry that answers it best"),
-                )),
-                Some(_) => {}
-                None => {
-                    asked.insert(words.join(" "), entry.id());
-                }
+                ));
             }
         }
     }
