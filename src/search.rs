@@ -276,6 +276,7 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("exception", &["error"]),
     ("execute", &["run"]),
     ("fast", &["performance", "speed"]),
+    ("flat", &["flatten"]),
     ("folder", &["directory"]),
     ("int", &["integer"]),
     ("integer", &["int"]),
@@ -284,6 +285,7 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("join", &["concatenate"]),
     ("lazy", &["lazily", "evaluate"]),
     ("loop", &["iterate"]),
+    ("lowercase", &["lower"]),
     ("merge", &["combine"]),
     ("parameter", &["argument"]),
     ("parameters", &["arguments"]),
@@ -296,6 +298,8 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("string", &["str"]),
     ("strings", &["str"]),
     ("teardown", &["cleanup"]),
+    ("terminate", &["exit", "stop"]),
+    ("uppercase", &["upper"]),
 ];
 
 /// Operators typed alone, as the words the guide explains them with ("is vs ==", "what does
