@@ -323,9 +323,10 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
         not_found(&format!("no entry `{name}`"), &[]);
         return Ok(None);
     }
-    let outcome = run_search(lib, words, 3, None, false)?;
-    match outcome.hits.into_iter().next() {
-        Some(hit) if hit.confident => {
+    let mut outcome = run_search(lib, words, 3, None, false)?;
+    let first = outcome.hits.first().filter(|h| h.confident).cloned();
+    match first {
+        Some(hit) => {
             let Hit {
                 meta,
                 origin,
@@ -347,10 +348,18 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
                 matched,
             }))
         }
-        other => {
-            let mut suggestions: Vec<String> = other.map(|h| h.meta.id).into_iter().collect();
-            suggestions.extend(outcome.suggestions);
-            suggestions.dedup();
+        None => {
+            // The closest entries (a sentence's answer is often among them), then typo fixes.
+            let mut suggestions: Vec<String> = Vec::new();
+            for id in std::mem::take(&mut outcome.hits)
+                .into_iter()
+                .map(|h| h.meta.id)
+                .chain(outcome.suggestions)
+            {
+                if !suggestions.contains(&id) {
+                    suggestions.push(id);
+                }
+            }
             not_found(&format!("no entry for `{}`", quoted(words)), &suggestions);
             Ok(None)
         }

@@ -382,6 +382,11 @@ const RARE_BODY: f32 = 0.3;
 /// without it is not confident.
 const TOPIC: u64 = 1;
 
+/// A hit holding this share of the query's rarity in its strong fields is confident without
+/// the topic word: a word in one entry's body is as often plain English ("seems",
+/// "confirmation") as a topic.
+const TOPIC_OUTWEIGHED: f32 = 0.6;
+
 /// How much an entry's closest question (by the share of the query it holds) lifts it: fully
 /// alike doubles its score.
 const ALIKE: f32 = 1.0;
@@ -679,10 +684,12 @@ fn looks_like_error(line: &str) -> bool {
 }
 
 /// Whether a word of a query looks like a name or a value of the user's rather than a topic:
-/// in quotes, an identifier with `_`, a path, a file name, an address (`0x7f3a`). A dotted
-/// name (`java.lang.NullPointerException`) or a code (`E501`) is a topic.
+/// in quotes, an identifier with `_`, a path, a file name, an address (`0x7f3a`), a number
+/// with a unit (`10MB`). A dotted name (`java.lang.NullPointerException`) or a code (`E501`)
+/// is a topic.
 fn is_data(word: &str, quoted: bool) -> bool {
     quoted
+        || word.starts_with(|c: char| c.is_ascii_digit())
         || word.contains(['_', '/', '='])
         || is_file_name(word)
         || (word.chars().any(|c| c.is_ascii_digit())
@@ -1614,7 +1621,7 @@ impl Run<'_> {
                     || (asked[k] > 0.0 && covered >= 0.8)
                     || alike >= ALIKE_ANSWERS
             };
-            let confident = !lacks_topic[k]
+            let confident = (!lacks_topic[k] || strength >= TOPIC_OUTWEIGHED)
                 && (answers(strength, covered, alike_rare[k])
                     || (!unknown && answers(strong[k] / total, coverage, alike[k])));
             if explain {
@@ -1675,7 +1682,11 @@ impl Run<'_> {
     /// Close guide words and entry ids, for "did you mean".
     fn suggestions(&mut self, units: &[Unit]) -> Vec<String> {
         let mut out = Vec::new();
-        for unit in units.iter().filter(|u| !u.stop) {
+        // Only a word the guide lacks is a typo: `install` is not offered `installs`.
+        for unit in units.iter().filter(|u| !u.stop && u.named.is_none()) {
+            if self.unit_df(unit) > 0 {
+                continue;
+            }
             if let Some(w) = self.correction(&unit.typed)
                 && !out.contains(&w)
             {
@@ -1834,6 +1845,10 @@ mod tests {
         let outcome = ask("shutil.rmtree");
         assert!(outcome.confident());
         assert_eq!(outcome.hits[0].meta.id, "filesystem");
+        // `seems` is in one entry's body, but the rest of the question names its entry.
+        let outcome = ask("sys.exit seems caught by except SystemExit");
+        assert!(outcome.confident());
+        assert_eq!(outcome.hits[0].meta.id, "exiting");
     }
 
     #[test]
@@ -1897,7 +1912,13 @@ mod tests {
             assert!(!units[0].1, "{query}: {units:?}");
             assert!(!ask(query).confident(), "{query}");
         }
-        for query in ["0x7f3a9c object", "e3b0c442 object", "abc123def456 object"] {
+        for query in [
+            "0x7f3a9c object",
+            "e3b0c442 object",
+            "abc123def456 object",
+            "10MB upload",
+            "5s timeout",
+        ] {
             let units = units_of(query);
             assert!(units[0].1, "{query}: {units:?}");
         }

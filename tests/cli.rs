@@ -207,6 +207,18 @@ fn show_unknown_topic_exits_1_with_suggestions() {
     let run = env.run(&["show", "decoratrs"]);
     run.assert_ok();
     assert!(run.stdout.contains("syntax · decorators"));
+
+    // A sentence that answers nothing for sure is offered the closest entries, and its words
+    // that the guide has are not "corrected" (`install` -> `installs`).
+    let run = env.run(&["show", "how to install tensorflow on my m1 mac"]);
+    run.assert_status(1);
+    let offered = run
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("did you mean: "))
+        .unwrap_or_else(|| panic!("no suggestions: {}", run.stderr));
+    assert!(offered.split(", ").count() >= 2, "{offered}");
+    assert!(!offered.contains("installs"), "{offered}");
 }
 
 #[test]
