@@ -142,17 +142,17 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
     );
 }
 
-/// The floors sit just under what the search reaches today (top-1 0.878, MRR 0.933, honest
-/// 0.915 on 1,199 + 71 questions), so a change that makes it worse fails. They were lowered
-/// from 0.875 / 0.93 / 0.93 when 317 blind probes were added (written from the entry list
-/// before any was searched, Stack Overflow-style titles among them): those score 0.87 top-1,
-/// so the suite is harder, not the search worse; on the 909 + 44 questions before them the
-/// figures did not move (0.881 / 0.935 / 0.932). Issue #14 asks for 0.90 / 0.94 / 0.90;
-/// raising these is the way to record it. The README's Development section says how the
-/// figures are measured.
-const TOP1: f64 = 0.87;
-const MRR: f64 = 0.925;
-const HONEST: f64 = 0.90;
+/// The floors sit just under what the search reaches today (top-1 0.858, MRR 0.927, honest
+/// 0.894 on 1,561 + 132 questions), so a change that makes it worse fails. They were lowered
+/// from 0.87 / 0.925 / 0.90 when a second round of blind probes (362 + 61, written by two
+/// helpers from the entry list before any was searched) was added: those score 0.78 top-1 and
+/// 0.87 honest, so the suite is harder, not the search worse; on the 1,199 + 71 questions
+/// before them the figures rose a little (0.882 / 0.934 / 0.915). Issue #14 asks for 0.90 / 0.94 / 0.90; raising these
+/// is the way to record it. The README's Development section says how the figures are
+/// measured.
+const TOP1: f64 = 0.85;
+const MRR: f64 = 0.92;
+const HONEST: f64 = 0.88;
 
 #[test]
 fn pasted_error_lines_the_issues_name_rank_their_entry_first() {
