@@ -387,6 +387,13 @@ const TOPIC: u64 = 1;
 /// "confirmation") as a topic.
 const TOPIC_OUTWEIGHED: f32 = 0.6;
 
+/// A hit that has this share of the query's weight somewhere, and [`HOLDS_STRONG`] of its
+/// rarity in its strong fields, answers it: a long question spreads its rarity over many
+/// words, so no field holds a large share, and one of them missing is often plain English.
+/// Not when a word is unknown or was corrected: that word may be the real topic.
+const HOLDS_MOST: f32 = 0.7;
+const HOLDS_STRONG: f32 = 0.3;
+
 /// How much an entry's closest question (by the share of the query it holds) lifts it: fully
 /// alike doubles its score.
 const ALIKE: f32 = 1.0;
@@ -1447,6 +1454,8 @@ impl Run<'_> {
         // A word no entry has (`openpyxl`) is what the query is about; then only the words'
         // rarity can make an answer confident, not the titles that name other topics.
         let mut unknown = false;
+        // A word replaced by a close one (`black` -> `back`) may be a name the guide lacks.
+        let guessed = live.iter().any(|u| u.corrected);
         // The query's heaviest word, when the guide has it in only a few entries, names the
         // topic: an entry without it is not confident (`tkinter` is in one entry's body, so
         // "tkinter button" is not answered by the entry with a Swagger button). A word no
@@ -1621,9 +1630,10 @@ impl Run<'_> {
                     || (asked[k] > 0.0 && covered >= 0.8)
                     || alike >= ALIKE_ANSWERS
             };
-            let confident = (!lacks_topic[k] || strength >= TOPIC_OUTWEIGHED)
+            let confident = ((!lacks_topic[k] || strength >= TOPIC_OUTWEIGHED)
                 && (answers(strength, covered, alike_rare[k])
-                    || (!unknown && answers(strong[k] / total, coverage, alike[k])));
+                    || (!unknown && answers(strong[k] / total, coverage, alike[k]))))
+                || (!unknown && !guessed && coverage >= HOLDS_MOST && strength >= HOLDS_STRONG);
             if explain {
                 eprintln!(
                     "explain: {:<26} score {score:7.2} = (entry {:6.2} + section {:6.2} + near {:6.2} + asked {:6.2}) x coverage {coverage:.2}^{COVERAGE_POWER} x alike {:.2} x exact {:.2}; strong {:.2}{}",
@@ -1849,6 +1859,13 @@ mod tests {
         let outcome = ask("sys.exit seems caught by except SystemExit");
         assert!(outcome.confident());
         assert_eq!(outcome.hits[0].meta.id, "exiting");
+        // A long symptom whose entry holds most of it answers, though no field holds much.
+        let outcome =
+            ask("sqlite insert works with no error but the rows are gone when i reopen the db");
+        assert!(outcome.confident());
+        assert_eq!(outcome.hits[0].meta.id, "sqlite3");
+        // Not when a word had to be corrected to match (`black` -> `back`).
+        assert!(!ask("black vs ruff formatter line length config").confident());
     }
 
     #[test]
