@@ -142,17 +142,16 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
     );
 }
 
-/// The floors sit just under what the search reaches today (top-1 0.858, MRR 0.927, honest
-/// 0.894 on 1,561 + 132 questions), so a change that makes it worse fails. They were lowered
-/// from 0.87 / 0.925 / 0.90 when a second round of blind probes (362 + 61, written by two
-/// helpers from the entry list before any was searched) was added: those score 0.78 top-1 and
-/// 0.87 honest, so the suite is harder, not the search worse; on the 1,199 + 71 questions
-/// before them the figures rose a little (0.882 / 0.934 / 0.915). Issue #14 asks for 0.90 / 0.94 / 0.90; raising these
-/// is the way to record it. The README's Development section says how the figures are
-/// measured.
-const TOP1: f64 = 0.85;
+/// The floors sit just under what the search reaches today (top-1 0.866, MRR 0.926, honest
+/// 0.881 on 1,644 + 168 questions), so a change that makes it worse fails. They were lowered
+/// from 0.87 / 0.925 / 0.90 when two more rounds of blind probes (445 + 97, written by helpers
+/// from the entry list before any was searched) were added: the first round scored 0.78
+/// top-1 and 0.87 honest, so the suite got harder, not the search worse. Issue #14 asks for
+/// 0.90 / 0.94 / 0.90; raising these is the way to record it. The README's Development
+/// section says how the figures are measured.
+const TOP1: f64 = 0.86;
 const MRR: f64 = 0.92;
-const HONEST: f64 = 0.88;
+const HONEST: f64 = 0.87;
 
 #[test]
 fn pasted_error_lines_the_issues_name_rank_their_entry_first() {
