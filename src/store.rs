@@ -299,8 +299,9 @@ impl Store {
 
     /// Removes a marked folder in one step, as another process sees it: renamed to a
     /// temporary name, then emptied.
+    /// A folder holding a file pyguide did not write (put there by hand) is kept whole.
     fn remove_marked(&self, dir: &Path) {
-        if !dir.join(MARKER).is_file() {
+        if !dir.join(MARKER).is_file() || holds_foreign(dir) {
             return;
         }
         let gone = self.dir.join(unique(&format!("{TMP}gone-")));
@@ -350,7 +351,7 @@ impl Store {
                 // Left by a killed process: a removal (renamed while it was pyguide's, its mark
                 // maybe gone already), or a folder made under a temporary name (marked, or
                 // empty; a process marking one right now tries again on its next run).
-                if marked || name.starts_with(&format!("{TMP}gone-")) {
+                if (marked || name.starts_with(&format!("{TMP}gone-"))) && !holds_foreign(&path) {
                     let _ = fs::remove_dir_all(&path);
                 } else {
                     let _ = fs::remove_dir(&path);
@@ -492,6 +493,48 @@ fn is_our_tag(path: &Path) -> bool {
         && head.contains("pyguide")
 }
 
+/// Whether a folder pyguide made holds anything it did not write there: a subfolder, or a
+/// file not named as the index (tantivy's segments, `meta.json`, `.managed.json`, its locks),
+/// the freshness records, the vocabulary, the seal, a saved colour table, or a temporary
+/// file. An unreadable folder counts as holding something.
+fn holds_foreign(dir: &Path) -> bool {
+    let Ok(read) = fs::read_dir(dir) else {
+        return true;
+    };
+    read.into_iter().any(|item| {
+        let Ok(item) = item else {
+            return true;
+        };
+        let is_file = item.file_type().is_ok_and(|k| k.is_file());
+        !(is_file && made_inside(&item.file_name().to_string_lossy()))
+    })
+}
+
+/// Whether a file name inside a generation or colour folder is one pyguide (or tantivy, for
+/// it) writes.
+fn made_inside(name: &str) -> bool {
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let lower_alnum = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.')
+    };
+    match name {
+        MARKER | SEAL | guide::index::VOCAB_FILE | "meta.json" | ".managed.json" => true,
+        n if n.starts_with(TMP) || n.starts_with(".tantivy-") => true,
+        n if (n.starts_with("files-") || n.starts_with("dirs-")) && n.ends_with(".tsv") => true,
+        // A segment file, `<32 hex>.<ext>` (`.del` files carry an opstamp too), or a colour
+        // table, `<16 hex>-<theme>`.
+        n => match (n.split_once('.'), n.split_once('-')) {
+            (Some((id, ext)), _) if hex(id, 32) => lower_alnum(ext),
+            (_, Some((key, theme))) if hex(key, 16) => {
+                !theme.is_empty() && theme.bytes().all(|b| b.is_ascii_lowercase())
+            }
+            _ => false,
+        },
+    }
+}
+
 /// A name no other process uses at the same moment: `prefix`, the time and the process id.
 fn unique(prefix: &str) -> String {
     let nanos = SystemTime::now()
@@ -532,6 +575,35 @@ mod tests {
             Err(Refusal::NotOurs(e)) => e.to_string(),
             Err(Refusal::Unusable(e)) => panic!("unusable, not refused: {e}"),
             Ok(_) => panic!("{} was accepted", dir.display()),
+        }
+    }
+
+    #[test]
+    fn only_the_names_pyguide_writes_inside_its_folders_count_as_its_own() {
+        for name in [
+            "pyguide-made",
+            "meta.json",
+            ".managed.json",
+            ".tantivy-writer.lock",
+            "seal.tsv",
+            "vocab.txt",
+            "files-18eda25ba985f8216952.tsv",
+            "e0e3d044510f4c749778a0641cd49034.term",
+            "e0e3d044510f4c749778a0641cd49034.12.del",
+            "00ff00ff00ff00ff-dark",
+            ".tmp-pyguide-Xy12ab",
+        ] {
+            assert!(made_inside(name), "{name}");
+        }
+        for name in [
+            "notes.md",
+            "meta.json.bak",
+            "e0e3d044510f4c749778a0641cd49034.Term",
+            "00ff00ff00ff00ff-",
+            "vocab.txt~",
+            "é0e3d044510f4c749778a0641cd4903.x",
+        ] {
+            assert!(!made_inside(name), "{name}");
         }
     }
 

@@ -663,6 +663,41 @@ fn a_killed_builds_generation_is_removed_and_a_foreign_folder_never_is() {
     assert_eq!(r.ids(), ["marker"]);
 }
 
+#[test]
+fn a_users_file_put_inside_a_generation_is_never_removed() {
+    let env = Env::new();
+    user_entry(&env);
+    run(&env, &["search", "quixotic"], &[]).assert_ok();
+    let live = live_generation(&env);
+    fs::write(live.join("my-notes.txt"), "mine").unwrap();
+    fs::create_dir_all(live.join("drafts")).unwrap();
+    fs::write(live.join("drafts/a.md"), "mine too").unwrap();
+    let watched = tree(&live);
+    // `index` swaps in a new generation and removes the old ones, except this one.
+    let r = run(&env, &["index"], &[]);
+    r.assert_ok();
+    assert_ne!(live_generation(&env), live, "index made no new generation");
+    assert_eq!(
+        fs::read_to_string(live.join("my-notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        fs::read_to_string(live.join("drafts/a.md")).unwrap(),
+        "mine too"
+    );
+    // Later commands still answer, and leave it alone.
+    for _ in 0..2 {
+        let r = run(&env, &["search", "quixotic"], &[]);
+        r.assert_ok();
+        assert_eq!(r.ids(), ["marker"]);
+    }
+    assert_unchanged(
+        &watched,
+        &live,
+        "the retired generation holding the user's files",
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. A damaged index is rebuilt and answers on the same command.
 
