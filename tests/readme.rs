@@ -248,6 +248,13 @@ const FAILURE_TABLE: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "a file of yours put inside one of pyguide's index folders",
+        &[
+            "a_users_file_put_inside_a_generation_is_never_removed",
+            "only_the_names_pyguide_writes_inside_its_folders_count_as_its_own",
+        ],
+    ),
+    (
         "links planted in the cache folder",
         &[
             "another_user_cannot_make_pyguide_follow_a_link_in_a_shared_cache",
