@@ -284,6 +284,7 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("iterate", &["loop"]),
     ("join", &["concatenate"]),
     ("lazy", &["lazily", "evaluate"]),
+    ("longer", &["timeout"]),
     ("loop", &["iterate"]),
     ("lowercase", &["lower"]),
     ("merge", &["combine"]),
