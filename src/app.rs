@@ -323,10 +323,10 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
         not_found(&format!("no entry `{name}`"), &[]);
         return Ok(None);
     }
-    let mut outcome = run_search(lib, words, 3, None, false)?;
-    let first = outcome.hits.first().filter(|h| h.confident).cloned();
-    match first {
-        Some(hit) => {
+    let outcome = run_search(lib, words, 3, None, false)?;
+    let mut hits = outcome.hits.into_iter();
+    match hits.next() {
+        Some(hit) if hit.confident => {
             let Hit {
                 meta,
                 origin,
@@ -348,11 +348,12 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
                 matched,
             }))
         }
-        None => {
+        first => {
             // The closest entries (a sentence's answer is often among them), then typo fixes.
             let mut suggestions: Vec<String> = Vec::new();
-            for id in std::mem::take(&mut outcome.hits)
+            for id in first
                 .into_iter()
+                .chain(hits)
                 .map(|h| h.meta.id)
                 .chain(outcome.suggestions)
             {

@@ -526,8 +526,8 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
     if !confident && opts.correct {
         let typed = units.clone();
         let mut corrected = false;
-        for unit in units.iter_mut().filter(|u| !u.stop && u.named.is_none()) {
-            if run.unit_df(unit) > 0 {
+        for unit in units.iter_mut() {
+            if !run.may_be_typo(unit) {
                 continue;
             }
             if let Some(best) = run.correction(&unit.typed) {
@@ -1631,10 +1631,12 @@ impl Run<'_> {
                     || (asked[k] > 0.0 && covered >= 0.8)
                     || alike >= ALIKE_ANSWERS
             };
-            let confident = ((!lacks_topic[k] || strength >= TOPIC_OUTWEIGHED)
-                && (answers(strength, covered, alike_rare[k])
-                    || (!unknown && answers(strong[k] / total, coverage, alike[k]))))
-                || (!unknown && !guessed && coverage >= HOLDS_MOST && strength >= HOLDS_STRONG);
+            let topical = !lacks_topic[k] || strength >= TOPIC_OUTWEIGHED;
+            let answered = answers(strength, covered, alike_rare[k])
+                || (!unknown && answers(strong[k] / total, coverage, alike[k]));
+            let holds_most =
+                !unknown && !guessed && coverage >= HOLDS_MOST && strength >= HOLDS_STRONG;
+            let confident = (topical && answered) || holds_most;
             if explain {
                 eprintln!(
                     "explain: {:<26} score {score:7.2} = (entry {:6.2} + section {:6.2} + near {:6.2} + asked {:6.2}) x coverage {coverage:.2}^{COVERAGE_POWER} x alike {:.2} x exact {:.2}; strong {:.2}{}",
@@ -1690,12 +1692,17 @@ impl Run<'_> {
         Ok(hits)
     }
 
+    /// Whether a word may be a typo: not filler, not a name, and found nowhere in the guide
+    /// (`install` is never "corrected" to `installs`).
+    fn may_be_typo(&mut self, unit: &Unit) -> bool {
+        !unit.stop && unit.named.is_none() && self.unit_df(unit) == 0
+    }
+
     /// Close guide words and entry ids, for "did you mean".
     fn suggestions(&mut self, units: &[Unit]) -> Vec<String> {
         let mut out = Vec::new();
-        // Only a word the guide lacks is a typo: `install` is not offered `installs`.
-        for unit in units.iter().filter(|u| !u.stop && u.named.is_none()) {
-            if self.unit_df(unit) > 0 {
+        for unit in units {
+            if !self.may_be_typo(unit) {
                 continue;
             }
             if let Some(w) = self.correction(&unit.typed)

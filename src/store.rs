@@ -298,8 +298,8 @@ impl Store {
     }
 
     /// Removes a marked folder in one step, as another process sees it: renamed to a
-    /// temporary name, then emptied.
-    /// A folder holding a file pyguide did not write (put there by hand) is kept whole.
+    /// temporary name, then emptied. A folder holding a file pyguide did not write (put there
+    /// by hand) is kept whole.
     fn remove_marked(&self, dir: &Path) {
         if !dir.join(MARKER).is_file() || holds_foreign(dir) {
             return;
