@@ -354,6 +354,7 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
             for id in first
                 .into_iter()
                 .chain(hits)
+                .filter(|h| h.near)
                 .map(|h| h.meta.id)
                 .chain(outcome.suggestions)
             {
@@ -806,7 +807,11 @@ fn edit_entry(s: &Settings, topic: &str) -> Result<bool> {
                     Some(hit.origin)
                 }
                 other => {
-                    let suggestions: Vec<String> = other.map(|h| h.meta.id).into_iter().collect();
+                    let suggestions: Vec<String> = other
+                        .filter(|h| h.near)
+                        .map(|h| h.meta.id)
+                        .into_iter()
+                        .collect();
                     not_found(&format!("no entry for `{}`", quoted(topic)), &suggestions);
                     return Ok(false);
                 }

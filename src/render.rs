@@ -1205,6 +1205,7 @@ mod tests {
             snippet: crate::snippet::Snippet::default(),
             confident: true,
             clear: true,
+            near: true,
         };
         let out = hits(&[hit], style(false, 40));
         assert!(out.lines().all(|l| columns(l) <= 40), "{out}");

@@ -408,6 +408,11 @@ const EXACT: f32 = 1.0;
 /// A word corrected to one in at most this many entries must be in the entry that answers.
 const CORRECTED_RARE: u64 = 4;
 
+/// The share of the query's rarity a hit's strong fields must hold for it to be suggested
+/// when nothing answers: an entry matching only "model" and "two" of a question about
+/// training a PyTorch model is no suggestion.
+const NEAR: f32 = 0.15;
+
 /// How much more a word the guide lacks weighs than one word of the guide.
 const UNKNOWN: f32 = 1.5;
 
@@ -454,6 +459,8 @@ pub struct Hit {
     pub confident: bool,
     /// It matches nearly every word of the query (and some in its strong fields).
     pub clear: bool,
+    /// Its strong fields hold enough of the query for it to be offered as "did you mean".
+    pub near: bool,
 }
 
 #[derive(Debug, Default)]
@@ -692,17 +699,31 @@ fn looks_like_error(line: &str) -> bool {
 }
 
 /// Whether a word of a query looks like a name or a value of the user's rather than a topic:
-/// in quotes, an identifier with `_`, a path, a file name, an address (`0x7f3a`), a number
-/// with a unit (`10MB`). A dotted name (`java.lang.NullPointerException`) or a code (`E501`)
-/// is a topic.
-fn is_data(word: &str, quoted: bool) -> bool {
+/// in quotes, a path, a file name, an address (`0x7f3a`), a number with a unit (`10MB`), or
+/// an identifier with `_` that is called (`get_data()`) or is in an error message. A dotted
+/// name (`java.lang.NullPointerException`), a code (`E501`) and a bare identifier a question
+/// asks about (`hybrid_property`) are topics.
+fn is_data(word: &str, quoted: bool, code: bool) -> bool {
     quoted
         || word.starts_with(|c: char| c.is_ascii_digit())
-        || word.contains(['_', '/', '='])
+        || word.contains(['/', '='])
+        || (word.contains('_') && code)
         || is_file_name(word)
         || (word.chars().any(|c| c.is_ascii_digit())
             && word.chars().any(|c| c.is_ascii_lowercase())
             && !is_product_name(word))
+}
+
+/// Whether a query holds an error message: a word naming an exception (`KeyError`,
+/// `django.core.exceptions.FieldError:`), where the other names are the user's.
+fn holds_error(query: &str) -> bool {
+    query.split_whitespace().any(|w| {
+        let name = w.trim_end_matches([':', ',', '.']);
+        let name = name.rsplit('.').next().unwrap_or(name);
+        ["Error", "Exception", "Warning"]
+            .iter()
+            .any(|s| name.len() > s.len() && name.ends_with(s))
+    })
 }
 
 /// Whether a word with digits reads as the name of a library or tool (`PyQt5`, `boto3`,
@@ -923,40 +944,44 @@ impl Run<'_> {
             w.contains(['\'', '"', '`', '_', '(', '[', '='])
                 && !OPERATORS.iter().any(|(op, _)| *op == w)
         });
-        let mut words: Vec<(String, bool)> = query
+        let message = holds_error(query);
+        // Per word: as typed, whether it is quoted, and whether it is called (`get_data()`).
+        let mut words: Vec<(String, bool, bool)> = query
             .split_whitespace()
             // A call is its name and its arguments: `OpenCV(4.8.0)`, `print('hi')`.
             .flat_map(|raw| {
-                raw.split_inclusive('(').map(|piece| {
-                    piece
-                        .strip_suffix('(')
-                        .filter(|p| !p.is_empty())
-                        .unwrap_or(piece)
-                })
+                raw.split_inclusive('(')
+                    .map(|piece| match piece.strip_suffix('(') {
+                        Some(name) if !name.is_empty() => (name, true),
+                        _ => (piece, false),
+                    })
             })
-            .flat_map(|raw| {
+            .flat_map(|(raw, called)| {
                 // An operator the guide lists as an alias (`:=`, `//`) is kept whole; another
                 // is read as the words the guide uses for it.
                 if !raw.chars().any(char::is_alphanumeric) {
                     if self.names_an_entry(&text::loose_key(raw)) {
-                        return vec![(raw.to_string(), false)];
+                        return vec![(raw.to_string(), false, false)];
                     }
                     if let Some((_, words)) = OPERATORS.iter().find(|(op, _)| *op == raw)
                         && !code_line
                     {
-                        return words.split(' ').map(|w| (w.to_string(), false)).collect();
+                        return words
+                            .split(' ')
+                            .map(|w| (w.to_string(), false, false))
+                            .collect();
                     }
                 }
                 // Quotes and brackets around code in a message: `'list'`, `(expected 2)`.
                 let typed = raw.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c));
                 let quoted = raw.starts_with(['\'', '"', '`']) || raw.ends_with(['\'', '"', '`']);
                 let typed = typed.strip_suffix('.').unwrap_or(typed);
-                vec![(typed.to_string(), quoted)]
+                vec![(typed.to_string(), quoted, called)]
             })
             .collect();
         let mut next = 0;
         while next < words.len() {
-            let (typed, quoted) = words[next].clone();
+            let (typed, quoted, called) = words[next].clone();
             let typed = typed.as_str();
             next += 1;
             if typed.is_empty() {
@@ -1010,28 +1035,28 @@ impl Run<'_> {
             // `in.mp4`) is the user's own, not a topic: it neither helps nor hurts.
             if !unit.stop
                 && unit.named.is_none()
-                && is_data(typed, quoted)
+                && is_data(typed, quoted, true)
                 && self.unit_df(&unit) == 0
             {
                 // A dotted name the guide lacks whole (`ForeignKey.__init__`) is read part
                 // by part: a part the guide knows is still a topic. Not a quoted value, a file
                 // name or a name with digits (`admin.0001_initial`): those are the user's.
-                let parts: Vec<(String, bool)> = typed
+                let parts: Vec<(String, bool, bool)> = typed
                     .split('.')
                     .filter(|p| !p.is_empty())
-                    .map(|p| (p.to_string(), quoted))
+                    .map(|p| (p.to_string(), quoted, called))
                     .collect();
                 if parts.len() > 1
                     && !quoted
                     && !is_file_name(typed)
-                    && parts
-                        .iter()
-                        .all(|(p, _)| !p.chars().any(|c| c.is_ascii_digit()) || is_product_name(p))
+                    && parts.iter().all(|(p, _, _)| {
+                        !p.chars().any(|c| c.is_ascii_digit()) || is_product_name(p)
+                    })
                 {
                     words.splice(next..next, parts);
                     continue;
                 }
-                unit.stop = true;
+                unit.stop = is_data(typed, quoted, quoted || called || message);
             }
             units.push(unit);
             if units.len() >= MAX_UNITS {
@@ -1593,7 +1618,7 @@ impl Run<'_> {
             }
         }
         // Scored first; only the hits that can be shown get their metadata read.
-        let mut scored: Vec<(usize, f32, bool, bool)> = Vec::with_capacity(candidates.len());
+        let mut scored: Vec<(usize, f32, bool, bool, bool)> = Vec::with_capacity(candidates.len());
         // Entries of a library's family come after the others when the query neither names
         // the library nor has a word that only its entries have (`bulk_create`).
         let owned: HashSet<&str> = holders
@@ -1651,7 +1676,8 @@ impl Run<'_> {
                     if confident { " confident" } else { "" }
                 );
             }
-            scored.push((k, score, confident, covered >= 0.9 && strength >= 0.1));
+            let clear = covered >= 0.9 && strength >= 0.1;
+            scored.push((k, score, confident, clear, strength >= NEAR));
         }
         scored.sort_by(|a, b| {
             b.1.total_cmp(&a.1)
@@ -1660,7 +1686,7 @@ impl Run<'_> {
         // The caller shows `limit`; the second is compared with the first below.
         scored.truncate(limit.max(2));
         let mut hits = Vec::with_capacity(scored.len());
-        for (k, score, confident, clear) in scored {
+        for (k, score, confident, clear, near) in scored {
             let found = self.index.found(docs[k])?;
             let Some(meta) = found.meta else {
                 continue;
@@ -1679,6 +1705,7 @@ impl Run<'_> {
                 snippet: Snippet::default(),
                 confident,
                 clear,
+                near,
             });
         }
         // An entry that matches (almost) every word and far outscores the next answers too.
@@ -1946,6 +1973,30 @@ mod tests {
         ] {
             let units = units_of(query);
             assert!(units[0].1, "{query}: {units:?}");
+        }
+    }
+
+    #[test]
+    fn a_name_with_underscores_is_the_users_when_called_or_in_an_error() {
+        // Asked about bare, an API the guide lacks is the topic: nothing answers for sure.
+        let units = units_of("sqlalchemy hybrid_property in filter");
+        assert!(
+            units.contains(&("hybrid_property".to_string(), false)),
+            "{units:?}"
+        );
+        assert!(!ask("sqlalchemy hybrid_property in filter").confident());
+        // Called, quoted or in an error message, it is the user's own and left out.
+        for query in [
+            "why does get_data() return None",
+            "KeyError when reading customer_ref from the session",
+            "NameError: name 'my_list' is not defined",
+        ] {
+            let units = units_of(query);
+            let name = units.iter().find(|(typed, _)| typed.contains('_'));
+            assert!(
+                name.is_some_and(|(_, left_out)| *left_out),
+                "{query}: {units:?}"
+            );
         }
     }
 

@@ -212,13 +212,26 @@ fn show_unknown_topic_exits_1_with_suggestions() {
     // that the guide has are not "corrected" (`install` -> `installs`).
     let run = env.run(&["show", "how to install tensorflow on my m1 mac"]);
     run.assert_status(1);
+    assert!(!run.stderr.contains("installs"), "{}", run.stderr);
+    let run = env.run(&[
+        "show",
+        "how to log to a file and the console at the same time",
+    ]);
+    run.assert_status(1);
     let offered = run
         .stderr
         .lines()
         .find_map(|l| l.strip_prefix("did you mean: "))
         .unwrap_or_else(|| panic!("no suggestions: {}", run.stderr));
     assert!(offered.split(", ").count() >= 2, "{offered}");
-    assert!(!offered.contains("installs"), "{offered}");
+    assert!(offered.contains("logging"), "{offered}");
+
+    // Entries that share only common words with it ("model", "two") are not offered.
+    let run = env.run(&["show", "how do i train a pytorch model on two gpus"]);
+    run.assert_status(1);
+    for id in ["httpx", "dict-internals", "django-migrations"] {
+        assert!(!run.stderr.contains(id), "{}", run.stderr);
+    }
 }
 
 #[test]
