@@ -1013,6 +1013,19 @@ impl Run<'_> {
                 words: vec![a],
                 weight: 1.0,
             }));
+            // A hyphen the guide leaves out: `SHA-256` is also `sha256`, `e-mail` `email`.
+            if typed.contains('-') {
+                let (joined, _) = self.analyze(&typed.replace('-', ""));
+                if let [word] = joined.as_slice()
+                    && self.df(word) > 0
+                    && !forms.iter().any(|f| f.words == joined)
+                {
+                    forms.push(Form {
+                        words: joined,
+                        weight: 1.0,
+                    });
+                }
+            }
             if let Some((_, synonyms)) = SYNONYMS.iter().find(|(w, _)| *w == lower) {
                 for synonym in *synonyms {
                     let (words, _) = self.analyze(synonym);
@@ -1974,6 +1987,12 @@ mod tests {
             let units = units_of(query);
             assert!(units[0].1, "{query}: {units:?}");
         }
+    }
+
+    #[test]
+    fn a_hyphenated_word_also_matches_the_word_written_without_it() {
+        let outcome = ask("compute the SHA-256 of a huge file without loading it into memory");
+        assert_eq!(outcome.hits[0].meta.id, "hashlib");
     }
 
     #[test]
