@@ -6,6 +6,8 @@ use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
@@ -857,8 +859,17 @@ fn create_new(path: &Path, text: &str) -> Result<()> {
         .create_new(true)
         .open(path)
         .with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))
+    // A file it could not fill (a full disk) is pyguide's half-made one: not left behind to
+    // pass for the user's.
+    if let Err(e) = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+    {
+        drop(file);
+        let _ = fs::remove_file(path);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(())
 }
 
 /// Runs the editor on the file, then checks the entry and reports each problem as path:line
@@ -869,13 +880,28 @@ fn edit_and_check(s: &Settings, path: &Path, created: Option<&str>) -> Result<bo
     let editor = &s.editor;
     let mut words = editor.split_whitespace();
     let program = words.next().unwrap_or("vi");
+    // Closing the terminal (SIGHUP), Ctrl-C or SIGTERM while the editor runs must not leave
+    // pyguide's own copy behind: caught until the editor is done, then the rule below runs.
+    let caught = Arc::new(AtomicBool::new(false));
+    let hooks: Vec<_> = [
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+    ]
+    .into_iter()
+    .filter_map(|sig| signal_hook::flag::register(sig, Arc::clone(&caught)).ok())
+    .collect();
     let status = Process::new(program).args(words).arg(path).status();
+    for hook in hooks {
+        signal_hook::low_level::unregister(hook);
+    }
     let unchanged = || created.is_some_and(|t| fs::read_to_string(path).is_ok_and(|now| now == t));
     let failed = match &status {
         Err(e) => Some(format!(
             "cannot start the editor `{editor}` ({e}); set VISUAL or EDITOR"
         )),
         Ok(st) if !st.success() => Some(format!("the editor `{editor}` exited with {st}")),
+        Ok(_) if caught.load(Ordering::SeqCst) => Some("interrupted while the editor ran".into()),
         Ok(_) => None,
     };
     if created.is_some() && unchanged() {

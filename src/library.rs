@@ -87,13 +87,46 @@ impl Payload {
     }
 }
 
+/// The cache folder, unless it is one of the KB folders, inside one, or holds one: pyguide
+/// writes nothing among the user's entries (a cache tag there would also make backup tools
+/// skip the notes), and would see its own writes as edits. Then the index stays in memory.
+fn open_store(sources: &Sources) -> Result<Store, Refusal> {
+    // The folder may not exist yet: its nearest existing parent without links, and the rest.
+    let mut cache = sources.cache_dir.clone();
+    let mut rest = Vec::new();
+    let cache = loop {
+        if let Ok(real) = cache.canonicalize() {
+            break rest.iter().rev().fold(real, |path, name| path.join(name));
+        }
+        match (cache.parent(), cache.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                cache = parent.to_path_buf();
+            }
+            _ => break sources.cache_dir.clone(),
+        }
+    };
+    let shared = sources
+        .roots
+        .iter()
+        .find(|root| cache.starts_with(root) || root.starts_with(&cache));
+    if let Some(root) = shared {
+        return Err(Refusal::Unusable(anyhow!(
+            "the cache folder {} overlaps the KB folder {}; pyguide keeps its index apart from your entries: set PYGUIDE_CACHE_DIR (or XDG_CACHE_HOME) to another folder",
+            sources.cache_dir.display(),
+            root.display()
+        )));
+    }
+    Store::open(&sources.cache_dir)
+}
+
 impl Library {
     /// The guide, fresh.
     pub fn open(sources: Sources) -> Result<Library> {
         if sources.roots.is_empty() {
             return Library::builtin(sources);
         }
-        let store = match Store::open(&sources.cache_dir) {
+        let store = match open_store(&sources) {
             Ok(store) => store,
             Err(Refusal::NotOurs(e)) => return Err(e),
             Err(Refusal::Unusable(e)) => return Library::in_memory(sources, e),
@@ -126,7 +159,7 @@ impl Library {
         if sources.roots.is_empty() {
             return Library::builtin(sources);
         }
-        match Store::open(&sources.cache_dir) {
+        match open_store(&sources) {
             Ok(store) => match store.lock() {
                 Ok(lock) => Library::rebuild_locked(sources, store, &lock),
                 Err(e) => Library::in_memory(sources, e),

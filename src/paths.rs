@@ -43,6 +43,8 @@ pub struct KbDir {
 pub struct Paths {
     /// The user's KB folders in precedence order (the first to define an id wins).
     pub kb_dirs: Vec<KbDir>,
+    /// The default KB folder, where `new` and `edit` write, however else it is named.
+    pub default_kb: PathBuf,
     /// The cache folder, which pyguide owns (see `store.rs`).
     pub cache_dir: PathBuf,
     pub config_file: PathBuf,
@@ -53,7 +55,9 @@ impl Paths {
     pub fn resolve(flag_dirs: &[PathBuf], config_dirs: &[PathBuf]) -> Result<Paths> {
         let dirs = ProjectDirs::from("", "", "pyguide");
         let mut kb_dirs = Vec::new();
-        let mut add = |path: &Path, source: KbSource| {
+        // A folder named twice is listed once, under the first name: the default folder
+        // named by `--kb` too is still the default (`default_kb`).
+        let mut add = |path: &Path, source: KbSource| -> PathBuf {
             let (path, exists) = match path.canonicalize() {
                 Ok(real) if real.is_dir() || real.is_file() => (real, true),
                 _ => (
@@ -63,11 +67,12 @@ impl Paths {
             };
             if !kb_dirs.iter().any(|d: &KbDir| d.path == path) {
                 kb_dirs.push(KbDir {
-                    path,
+                    path: path.clone(),
                     source,
                     exists,
                 });
             }
+            path
         };
         for dir in flag_dirs {
             add(dir, KbSource::Flag);
@@ -84,7 +89,7 @@ impl Paths {
             Some(d) => d.data_dir().to_path_buf(),
             None => home()?.join(".local/share/pyguide"),
         };
-        add(&data_dir.join("kb"), KbSource::Default);
+        let default_kb = add(&data_dir.join("kb"), KbSource::Default);
 
         let cache_dir = match env::var_os("PYGUIDE_CACHE_DIR").filter(|v| !v.is_empty()) {
             Some(dir) => std::path::absolute(PathBuf::from(dir))
@@ -96,6 +101,7 @@ impl Paths {
         };
         Ok(Paths {
             kb_dirs,
+            default_kb,
             cache_dir,
             config_file: config_file()?,
         })
@@ -114,15 +120,12 @@ impl Paths {
     pub fn missing(&self) -> impl Iterator<Item = &KbDir> {
         self.kb_dirs
             .iter()
-            .filter(|d| !d.exists && d.source != KbSource::Default)
+            .filter(|d| !d.exists && d.path != self.default_kb)
     }
 
     /// The folder new entries go in: the default KB folder.
     pub fn user_kb_dir(&self) -> &Path {
-        self.kb_dirs
-            .iter()
-            .find(|d| d.source == KbSource::Default)
-            .map_or(Path::new("."), |d| d.path.as_path())
+        &self.default_kb
     }
 }
 

@@ -522,6 +522,14 @@ fn made_inside(name: &str) -> bool {
     match name {
         MARKER | SEAL | guide::index::VOCAB_FILE | "meta.json" | ".managed.json" => true,
         n if n.starts_with(TMP) || n.starts_with(".tantivy-") => true,
+        // tantivy's atomic write of meta.json goes through tempfile: `.tmp` and six
+        // letters or digits, left behind when the process is killed.
+        n if n.len() == 10
+            && n.starts_with(".tmp")
+            && n[4..].bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            true
+        }
         n if (n.starts_with("files-") || n.starts_with("dirs-")) && n.ends_with(".tsv") => true,
         // A segment file, `<32 hex>.<ext>` (`.del` files carry an opstamp too), or a colour
         // table, `<16 hex>-<theme>`.
@@ -592,6 +600,7 @@ mod tests {
             "e0e3d044510f4c749778a0641cd49034.12.del",
             "00ff00ff00ff00ff-dark",
             ".tmp-pyguide-Xy12ab",
+            ".tmpAbC123",
         ] {
             assert!(made_inside(name), "{name}");
         }
@@ -602,6 +611,8 @@ mod tests {
             "00ff00ff00ff00ff-",
             "vocab.txt~",
             "é0e3d044510f4c749778a0641cd4903.x",
+            ".tmpnotes.md",
+            ".tmp",
         ] {
             assert!(!made_inside(name), "{name}");
         }

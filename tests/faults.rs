@@ -620,6 +620,8 @@ fn a_killed_builds_generation_is_removed_and_a_foreign_folder_never_is() {
     let left = env.cache_dir().join("gen-18f0c0ffee1234abcd");
     copy_dir(&live, &left);
     assert!(left.join("pyguide-made").is_file());
+    // tantivy's own temporary, from a write of meta.json cut short.
+    fs::write(left.join(".tmpAbC123"), b"{\"segments\":").unwrap();
     fs::write(
         env.cache_dir().join(".tmp-pyguide-Xy12ab"),
         b"half a pointer",
@@ -1718,4 +1720,92 @@ fn decomposed_and_precomposed_accents_cr_line_endings_and_a_doubled_related() {
     );
     fs::remove_file(&twice).unwrap();
     assert_unchanged(&before, &env.user_kb(), "unicode");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Found by a fault hunt (2026-12-03): where `new` and `edit` write, pyguide's own half-made
+// files, and a cache folder among the user's entries.
+
+/// The default KB folder also named by PYGUIDE_KB_PATH or `--kb` is still where `new` and
+/// `edit` write: before, it lost its role and they wrote into the working folder.
+#[test]
+fn new_and_edit_write_in_the_default_kb_folder_however_else_it_is_named() {
+    let env = Env::new();
+    fs::create_dir_all(env.user_kb()).unwrap();
+    let editor = env.write("editor.sh", "#!/bin/sh\necho '<!-- mine -->' >> \"$1\"\n");
+    make_executable(&editor);
+    let editor = editor.display().to_string();
+    let kb = env.user_kb().display().to_string();
+    let home = env.path("home");
+    let before = tree(&home);
+    let r = run(
+        &env,
+        &["new", "my-tip"],
+        &[("PYGUIDE_KB_PATH", &kb), ("EDITOR", &editor)],
+    );
+    r.assert_no_panic();
+    assert!(
+        env.user_kb().join("notes/my-tip.md").exists(),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        &env,
+        &["--kb", &kb, "edit", "decorators"],
+        &[("EDITOR", &editor)],
+    );
+    r.assert_no_panic();
+    assert!(
+        env.user_kb().join("syntax/decorators.md").exists(),
+        "{}",
+        r.stderr
+    );
+    // Nothing appeared in the working folder.
+    assert_unchanged(&before, &home, "new and edit");
+}
+
+/// Closing the terminal (SIGHUP) while the editor runs: the copy pyguide made and nobody
+/// changed is removed, as when the editor quits unchanged.
+#[test]
+fn a_hangup_while_the_editor_runs_leaves_no_copy_behind() {
+    let env = Env::new();
+    let editor = env.write("hangup.sh", "#!/bin/sh\nkill -HUP $PPID\nsleep 0.3\n");
+    make_executable(&editor);
+    let editor = editor.display().to_string();
+    for args in [&["edit", "decorators"][..], &["new", "my-note"]] {
+        let r = run_bounded(&env, args, &[("EDITOR", &editor)], Duration::from_secs(30));
+        r.assert_no_panic();
+        assert_ne!(
+            r.status, None,
+            "{args:?}: killed by the signal: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("removed"), "{args:?}: {}", r.stderr);
+    }
+    assert!(!env.user_kb().join("syntax/decorators.md").exists());
+    assert!(!env.user_kb().join("notes/my-note.md").exists());
+}
+
+/// A cache folder that is a KB folder, or inside one: nothing is written there (no cache tag
+/// that would make backups skip the notes), the index stays in memory, and it answers.
+#[test]
+fn a_cache_folder_among_the_users_entries_is_never_written() {
+    let env = Env::new();
+    user_entry(&env);
+    let kb = env.user_kb();
+    let before = tree(&kb);
+    for (name, value) in [
+        ("PYGUIDE_CACHE_DIR", kb.display().to_string()),
+        ("XDG_CACHE_HOME", kb.display().to_string()),
+        (
+            "PYGUIDE_CACHE_DIR",
+            kb.join("notes/.index").display().to_string(),
+        ),
+    ] {
+        let r = run(&env, &["search", "--ids", "quixotic"], &[(name, &value)]);
+        r.assert_ok().assert_no_panic();
+        assert_eq!(r.ids(), ["marker"], "{name}={value}: {}", r.stderr);
+        assert!(r.stderr.contains("overlaps the KB folder"), "{}", r.stderr);
+        assert_unchanged(&before, &kb, &format!("{name}={value}"));
+    }
 }

@@ -283,6 +283,22 @@ const FAILURE_TABLE: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "the default KB folder also named by `--kb`",
+        &["new_and_edit_write_in_the_default_kb_folder_however_else_it_is_named"],
+    ),
+    (
+        "the terminal closed (SIGHUP)",
+        &["a_hangup_while_the_editor_runs_leaves_no_copy_behind"],
+    ),
+    (
+        "a cache folder that is a KB folder",
+        &["a_cache_folder_among_the_users_entries_is_never_written"],
+    ),
+    (
+        "a note with thousands of headings",
+        &["repeated_headings_number_their_anchors_past_ones_taken"],
+    ),
+    (
         "a lock file left by a process that died",
         &["a_stale_lock_file_does_not_block"],
     ),

@@ -8,6 +8,7 @@
 //!
 //! The only user of pulldown-cmark.
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -500,7 +501,10 @@ pub fn sections(md: &str) -> Vec<Section> {
     }
     // Each section runs to the next heading of its level or above.
     let mut out: Vec<Section> = Vec::with_capacity(found.len());
-    let mut used: Vec<String> = Vec::new();
+    // Anchors taken, and per title the last number tried: a note of 5,000 `## Fixed`
+    // headings is linear work, not a scan of every anchor for each.
+    let mut used: HashSet<String> = HashSet::with_capacity(found.len());
+    let mut tried: HashMap<String, usize> = HashMap::new();
     for k in 0..found.len() {
         let (level, title, range) = &found[k];
         let end = found[k + 1..]
@@ -508,13 +512,18 @@ pub fn sections(md: &str) -> Vec<Section> {
             .find(|(l, _, _)| l <= level)
             .map_or(md.len(), |(_, _, r)| r.start);
         let base = slug(title);
-        let mut anchor = base.clone();
-        let mut n = 1;
+        let mut n = tried.get(&base).copied().unwrap_or(1);
+        let mut anchor = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         while used.contains(&anchor) {
             n += 1;
             anchor = format!("{base}-{n}");
         }
-        used.push(anchor.clone());
+        tried.insert(base, n);
+        used.insert(anchor.clone());
         out.push(Section {
             level: *level,
             title: title.clone(),
@@ -738,6 +747,21 @@ mod tests {
         assert_eq!(&md[s[2].range.clone()], "### Detail\nC.\n");
         assert_eq!((s[1].level, s[1].line, s[2].level), (2, 2, 3));
         assert_eq!(slug("`__init__` vs `__new__`"), "init-vs-new");
+    }
+
+    #[test]
+    fn repeated_headings_number_their_anchors_past_ones_taken() {
+        let md = "## h\n## h-2\n## h\n## H\n## Fixed\n## h\n## Fixed\n";
+        let anchors: Vec<String> = sections(md).into_iter().map(|s| s.anchor).collect();
+        assert_eq!(
+            anchors,
+            ["h", "h-2", "h-3", "h-4", "fixed", "h-5", "fixed-2"]
+        );
+        // A changelog of many alike headings: every anchor distinct, in order.
+        let md = "### Fixed\nx\n".repeat(3000);
+        let s = sections(&md);
+        assert_eq!(s.len(), 3000);
+        assert_eq!(s[2999].anchor, "fixed-3000");
     }
 
     #[test]
