@@ -43,8 +43,13 @@ pub fn run(cli: Cli) -> Result<bool> {
         bail!("{err:#}");
     }
     for dir in s.paths.missing() {
+        let what = if dir.path.exists() {
+            "which is not a folder or a file"
+        } else {
+            "which does not exist"
+        };
         warn(&format!(
-            "warning: {} names {}, which does not exist",
+            "warning: {} names {}, {what}",
             dir.source.name(),
             dir.path.display()
         ));

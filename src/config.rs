@@ -95,12 +95,22 @@ impl Config {
             let line = line_of(text, "limit");
             return Err(anyhow!("{}:{line}: {}", path.display(), KEYS[3].1));
         }
+        if raw.kb.iter().any(|dir| dir.trim().is_empty()) {
+            let line = line_of(text, "kb");
+            return Err(anyhow!(
+                "{}:{line}: kb holds an empty folder name",
+                path.display()
+            ));
+        }
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let kb = raw
             .kb
             .iter()
-            .map(|dir| match (dir.strip_prefix("~/"), &home) {
-                (Some(rest), Some(home)) => home.join(rest),
+            .map(|dir| match (dir.strip_prefix('~'), &home) {
+                (Some(""), Some(home)) => home.clone(),
+                (Some(rest), Some(home)) if rest.starts_with('/') => {
+                    home.join(rest.trim_start_matches('/'))
+                }
                 _ => PathBuf::from(dir),
             })
             .collect();
@@ -178,6 +188,10 @@ mod tests {
             }
         );
         assert_eq!(parse("").unwrap(), Config::default());
+        // `~` alone and `~/...` are the home folder, as in a shell; `~user` is left alone.
+        let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set for the tests"));
+        let c = parse("kb = [\"~\", \"~/n\", \"~x/n\"]\n").unwrap();
+        assert_eq!(c.kb, [home.clone(), home.join("n"), PathBuf::from("~x/n")]);
     }
 
     #[test]
@@ -199,6 +213,7 @@ mod tests {
             ("kb = \"~/notes\"\n", 1, "kb = [\"~/notes\"]"),
             ("limit = 0\n", 1, "at least 1"),
             ("short = \"yes\"\n", 1, "short = true"),
+            ("limit = 3\nkb = [\"/a\", \"\"]\n", 2, "empty folder name"),
         ] {
             let e = parse(text).unwrap_err().to_string();
             assert!(e.starts_with(&format!("/c/config.toml:{line}: ")), "{e}");

@@ -128,9 +128,15 @@ fn folders(kb: &[PathBuf]) -> Result<(Config, Option<anyhow::Error>, Paths)> {
 
 /// PYGUIDE_RESCAN_SECONDS.
 fn rescan() -> Option<u64> {
-    env::var("PYGUIDE_RESCAN_SECONDS")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
+    let value = env::var_os("PYGUIDE_RESCAN_SECONDS")?;
+    let seconds = value.to_str().and_then(|v| v.trim().parse().ok());
+    if seconds.is_none() {
+        crate::term::warn(&format!(
+            "warning: PYGUIDE_RESCAN_SECONDS={} is not a number of seconds; ignored",
+            value.to_string_lossy()
+        ));
+    }
+    seconds
 }
 
 fn sources(paths: &Paths, rescan: Option<u64>) -> Sources {

@@ -629,6 +629,22 @@ fn usage_and_runtime_errors_exit_2() {
         "pyguide: warning: config names /nor/here, which does not exist\n"
     );
     std::fs::remove_file(env.path("config/pyguide/config.toml")).unwrap();
+    // Something that is there but neither a folder nor a file is named as such.
+    let run = env.run(&["--kb", "/dev/null", "list"]);
+    run.assert_ok();
+    assert_eq!(
+        run.stderr,
+        "pyguide: warning: --kb names /dev/null, which is not a folder or a file\n"
+    );
+    // A setting that is not a number is said to be ignored, not silently dropped.
+    let run = env.run_with(&["list"], &[("PYGUIDE_RESCAN_SECONDS", "soon")]);
+    run.assert_ok();
+    assert!(
+        run.stderr
+            .contains("PYGUIDE_RESCAN_SECONDS=soon is not a number of seconds"),
+        "{}",
+        run.stderr
+    );
     let run = env.run(&["check", "/definitely/not/here"]);
     run.assert_status(2);
     let run = env.run(&["search"]);
