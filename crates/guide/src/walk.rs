@@ -39,11 +39,33 @@ pub fn entry_files_and_dirs(root: &Path) -> (Vec<Stat>, Vec<Stat>, Vec<Problem>)
         return (files, dirs, problems);
     }
     let mut seen = HashSet::new();
+    let top = fs::canonicalize(root).ok();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(canonical) = fs::canonicalize(&dir) else {
             continue;
         };
+        // A link up to a folder that holds the KB folder (`/`, the home folder), or into
+        // the kernel's virtual folders, would walk the whole file system: not followed.
+        if let Some(top) = &top
+            && canonical != *top
+            && (top.starts_with(&canonical) || is_virtual(&canonical) && !is_virtual(top))
+        {
+            problems.push(Problem::new(
+                &Origin::User(dir.clone()),
+                1,
+                format!(
+                    "not followed: a link to {}, {}",
+                    canonical.display(),
+                    if top.starts_with(&canonical) {
+                        "which holds this KB folder"
+                    } else {
+                        "a folder of the kernel's"
+                    }
+                ),
+            ));
+            continue;
+        }
         if !seen.insert(canonical) {
             continue;
         }
@@ -67,6 +89,11 @@ pub fn entry_files_and_dirs(root: &Path) -> (Vec<Stat>, Vec<Stat>, Vec<Problem>)
     // By bytes: comparing Paths component by component is several times slower.
     files.sort_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
     (files, dirs, problems)
+}
+
+/// Whether a folder is one of the kernel's (`/proc`, `/sys`), whose links lead back to `/`.
+fn is_virtual(path: &Path) -> bool {
+    path.starts_with("/proc") || path.starts_with("/sys")
 }
 
 /// What one folder holds that matters to a guide.
@@ -194,5 +221,31 @@ mod tests {
         // Named directly, a pipe is refused at once rather than read.
         let p = read_text(&kb.join("syntax/pipe.md")).unwrap_err();
         assert!(p.message.contains("not a regular file"), "{}", p.message);
+    }
+
+    #[test]
+    fn links_up_to_a_holding_folder_or_into_proc_are_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = dir.path().join("kb");
+        fs::create_dir_all(kb.join("notes")).unwrap();
+        fs::write(kb.join("notes/a.md"), "a").unwrap();
+        fs::write(dir.path().join("outside.md"), "not in the KB folder").unwrap();
+        let links = [
+            ("up", dir.path()),
+            ("root", Path::new("/")),
+            ("proc", Path::new("/proc")),
+        ];
+        for (name, to) in links {
+            std::os::unix::fs::symlink(to, kb.join("notes").join(name)).unwrap();
+        }
+        let (files, problems) = entry_files(&kb);
+        assert_eq!(files, [kb.join("notes/a.md")]);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .all(|p| p.message.starts_with("not followed: a link to")),
+            "{problems:?}"
+        );
     }
 }
