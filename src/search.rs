@@ -678,24 +678,27 @@ fn strip_frame(line: &str) -> &str {
 /// `ValueError: ...`, `django.core.exceptions.AppRegistryNotReady: ...`, `SettingWithCopyWarning: ...`.
 fn looks_like_error(line: &str) -> bool {
     let head = line.split(':').next().unwrap_or("");
-    let name = head.rsplit('.').next().unwrap_or("");
-    head.len() < line.len()
-        && !head.is_empty()
-        && !head.contains(' ')
-        && [
-            "Error",
-            "Exception",
-            "Warning",
-            "Exit",
-            "Interrupt",
-            "Iteration",
-            "NotReady",
-            "Configured",
-            "Operation",
-            "Found",
-        ]
-        .iter()
-        .any(|s| name.ends_with(s))
+    head.len() < line.len() && !head.is_empty() && !head.contains(' ') && names_exception(head)
+}
+
+/// Whether a (dotted) name reads as an exception class: `KeyError`, `SystemExit`,
+/// `django.core.exceptions.ImproperlyConfigured`.
+fn names_exception(name: &str) -> bool {
+    let name = name.rsplit('.').next().unwrap_or(name);
+    [
+        "Error",
+        "Exception",
+        "Warning",
+        "Exit",
+        "Interrupt",
+        "Iteration",
+        "NotReady",
+        "Configured",
+        "Operation",
+        "Found",
+    ]
+    .iter()
+    .any(|s| name.ends_with(s))
 }
 
 /// Whether a word of a query looks like a name or a value of the user's rather than a topic:
@@ -719,10 +722,11 @@ fn is_data(word: &str, quoted: bool, code: bool) -> bool {
 fn holds_error(query: &str) -> bool {
     query.split_whitespace().any(|w| {
         let name = w.trim_end_matches([':', ',', '.']);
-        let name = name.rsplit('.').next().unwrap_or(name);
-        ["Error", "Exception", "Warning"]
-            .iter()
-            .any(|s| name.len() > s.len() && name.ends_with(s))
+        // A class name, not the bare word (`Error: pg_config executable not found`).
+        let class = name.rsplit('.').next().unwrap_or(name);
+        class.len() > "Error".len()
+            && class.chars().next().is_some_and(char::is_uppercase)
+            && names_exception(class)
     })
 }
 
@@ -1069,7 +1073,7 @@ impl Run<'_> {
                     words.splice(next..next, parts);
                     continue;
                 }
-                unit.stop = is_data(typed, quoted, quoted || called || message);
+                unit.stop = is_data(typed, quoted, called || message);
             }
             units.push(unit);
             if units.len() >= MAX_UNITS {

@@ -49,22 +49,19 @@ pub fn entry_files_and_dirs(root: &Path) -> (Vec<Stat>, Vec<Stat>, Vec<Problem>)
         // the kernel's virtual folders, would walk the whole file system: not followed.
         if let Some(top) = &top
             && canonical != *top
-            && (top.starts_with(&canonical) || is_virtual(&canonical) && !is_virtual(top))
         {
-            problems.push(Problem::new(
-                &Origin::User(dir.clone()),
-                1,
-                format!(
-                    "not followed: a link to {}, {}",
-                    canonical.display(),
-                    if top.starts_with(&canonical) {
-                        "which holds this KB folder"
-                    } else {
-                        "a folder of the kernel's"
-                    }
-                ),
-            ));
-            continue;
+            let why = if top.starts_with(&canonical) {
+                Some("which holds this KB folder")
+            } else if is_virtual(&canonical) && !is_virtual(top) {
+                Some("a folder of the kernel's")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                let message = format!("not followed: a link to {}, {why}", canonical.display());
+                problems.push(Problem::new(&Origin::User(dir.clone()), 1, message));
+                continue;
+            }
         }
         if !seen.insert(canonical) {
             continue;
