@@ -162,6 +162,11 @@ fn report(lib: &Library) {
     for w in &lib.warnings {
         warn(&format!("warning: {w}"));
     }
+    if let Some(why) = &lib.unsaved {
+        warn(&format!(
+            "warning: {why}; searching an index built in memory"
+        ));
+    }
 }
 
 /// Reports that nothing was found, with suggestions, on stderr.
@@ -541,8 +546,9 @@ fn index(s: &Settings) -> Result<bool> {
     for p in &lib.problems {
         warn(&format!("warning: skipped {p}"));
     }
-    if let Some(w) = lib.warnings.first() {
-        bail!("the index was built but could not be saved: {w}");
+    // `index` searches nothing: only that the index was not saved is news.
+    if let Some(why) = &lib.unsaved {
+        bail!("the index was built but could not be saved: {why}");
     }
     let count = lib.built.unwrap_or(0);
     writeln!(

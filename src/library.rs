@@ -48,8 +48,11 @@ pub struct Library {
     generation: Option<PathBuf>,
     /// Problems in the user's files found while (re)indexing them: reported once, then.
     pub problems: Vec<Problem>,
-    /// One-line warnings for this command (an index that could not be saved, or was damaged).
+    /// One-line warnings for this command (a saved index that was damaged and rebuilt).
     pub warnings: Vec<String>,
+    /// Why the index could not be saved, when this command's lives only in memory: `open`'s
+    /// callers say they search it there, `pyguide index` only that it was not saved.
+    pub unsaved: Option<String>,
     /// How many entries the index holds, when it was built or updated just now.
     pub built: Option<u64>,
     /// How long the freshness check took (reported with PYGUIDE_TIMINGS).
@@ -177,6 +180,7 @@ impl Library {
             generation: None,
             problems: Vec::new(),
             warnings: Vec::new(),
+            unsaved: None,
             built: None,
             check_took: Duration::ZERO,
         })
@@ -195,6 +199,7 @@ impl Library {
             generation: Some(generation),
             problems: Vec::new(),
             warnings: Vec::new(),
+            unsaved: None,
             built: None,
             check_took: Duration::ZERO,
         }
@@ -212,7 +217,8 @@ impl Library {
             store: None,
             generation: None,
             problems,
-            warnings: vec![format!("{why:#}; searching an index built in memory")],
+            warnings: Vec::new(),
+            unsaved: Some(format!("{why:#}")),
             built: Some(built),
             check_took: Duration::ZERO,
         })
@@ -272,14 +278,13 @@ impl Library {
             generation: None,
             problems,
             warnings: Vec::new(),
+            unsaved: None,
             built,
             check_took: Duration::ZERO,
         };
         match saved {
             Ok(generation) => lib.generation = Some(generation),
-            Err(e) => lib
-                .warnings
-                .push(format!("{e:#}; searching an index built in memory")),
+            Err(e) => lib.unsaved = Some(format!("{e:#}")),
         }
         Ok(lib)
     }
@@ -580,6 +585,7 @@ impl Saved {
             generation: Some(generation),
             problems,
             warnings: Vec::new(),
+            unsaved: None,
             built,
             check_took: Duration::ZERO,
         }))

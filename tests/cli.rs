@@ -758,6 +758,28 @@ fn an_unwritable_cache_falls_back_to_memory() {
 }
 
 #[test]
+fn index_with_an_unwritable_cache_says_only_that_it_was_not_saved() {
+    let env = Env::new();
+    env.write(
+        "data/pyguide/kb/mine.md",
+        &entry("mine", "notes", "Mine", "my own text"),
+    );
+    env.write("cache/pyguide", "not a folder");
+    let run = env.run(&["index"]);
+    run.assert_status(2).assert_no_panic();
+    assert_eq!(run.stdout, "");
+    // `index` searches nothing: no word of an index in memory.
+    assert!(
+        run.stderr
+            .starts_with("pyguide: error: the index was built but could not be saved: "),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("in memory"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
 fn a_closed_pipe_ends_quietly() {
     let env = Env::new();
     // Enough entries that the output outgrows the pipe buffer.
