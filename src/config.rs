@@ -4,7 +4,8 @@
 //! ```toml
 //! theme = "dark"          # or "light": the colours of rendered entries
 //! pager = "less -R"       # used before PAGER (PYGUIDE_PAGER still wins)
-//! kb = ["~/notes/kb"]     # more KB folders, after --kb and PYGUIDE_KB_PATH
+//! kb = ["~/notes/kb"]     # more KB folders, after --kb and PYGUIDE_KB_PATH; a relative
+//!                         # one is beside this file
 //! limit = 10              # search results shown by default
 //! short = true            # `show` prints the short answer unless --full
 //! ```
@@ -102,7 +103,10 @@ impl Config {
                 path.display()
             ));
         }
+        // `~` and `~/...` are the home folder, as in a shell; any other relative folder is
+        // the config file's neighbour, whatever the working folder of the command.
         let home = std::env::var_os("HOME").map(PathBuf::from);
+        let beside = path.parent().unwrap_or(Path::new(""));
         let kb = raw
             .kb
             .iter()
@@ -111,7 +115,7 @@ impl Config {
                 (Some(rest), Some(home)) if rest.starts_with('/') => {
                     home.join(rest.trim_start_matches('/'))
                 }
-                _ => PathBuf::from(dir),
+                _ => beside.join(dir),
             })
             .collect();
         Ok(Config {
@@ -190,8 +194,18 @@ mod tests {
         assert_eq!(parse("").unwrap(), Config::default());
         // `~` alone and `~/...` are the home folder, as in a shell; `~user` is left alone.
         let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set for the tests"));
-        let c = parse("kb = [\"~\", \"~/n\", \"~x/n\"]\n").unwrap();
-        assert_eq!(c.kb, [home.clone(), home.join("n"), PathBuf::from("~x/n")]);
+        // Any other relative folder is beside the config file, not in the working folder.
+        let c = parse("kb = [\"~\", \"~/n\", \"~x/n\", \"notes\", \"../kb\"]\n").unwrap();
+        assert_eq!(
+            c.kb,
+            [
+                home.clone(),
+                home.join("n"),
+                PathBuf::from("/c/~x/n"),
+                PathBuf::from("/c/notes"),
+                PathBuf::from("/c/../kb"),
+            ]
+        );
     }
 
     #[test]

@@ -52,7 +52,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
 const FILES: &[(&str, &str)] = &[
     (
         "$XDG_CONFIG_HOME/pyguide/config.toml",
-        "The config file (~/.config/pyguide/config.toml): theme = \"dark\"|\"light\", pager = \"less -R\", kb = [\"~/notes\"], limit = 10, short = true|false. An unknown key or a bad value is an error naming the line.",
+        "The config file (~/.config/pyguide/config.toml): theme = \"dark\"|\"light\", pager = \"less -R\", kb = [\"~/notes\"] (a relative folder is beside the config file), limit = 10, short = true|false. An unknown key or a bad value is an error naming the line.",
     ),
     (
         "$XDG_DATA_HOME/pyguide/kb/",

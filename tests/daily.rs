@@ -267,6 +267,35 @@ fn config_sets_limit_and_kb_folders_and_paths_shows_it() {
 }
 
 #[test]
+fn a_relative_kb_in_the_config_is_beside_the_config_file() {
+    let env = Env::new();
+    env.write("config/pyguide/config.toml", "kb = [\"notes\"]\n");
+    env.write(
+        "config/pyguide/notes/beside.md",
+        &entry("beside", "notes", "Beside the config", "text"),
+    );
+    // A `notes` folder in the working folder (the home folder here) is not the one meant.
+    env.write(
+        "home/notes/in-cwd.md",
+        &entry("in-cwd", "notes", "In the working folder", "text"),
+    );
+    let run = env.run(&["list"]);
+    run.assert_ok();
+    assert_eq!(run.stderr, "");
+    assert!(run.ids().contains(&"beside"), "{}", run.stdout);
+    assert!(!run.ids().contains(&"in-cwd"), "{}", run.stdout);
+    let paths = env.run(&["paths"]);
+    assert!(
+        paths.stdout.contains(&format!(
+            "kb (config):\t{}\n",
+            env.path("config/pyguide/notes").display()
+        )),
+        "{}",
+        paths.stdout
+    );
+}
+
+#[test]
 fn config_errors_name_the_file_and_line() {
     let env = Env::new();
     let file = env.path("config/pyguide/config.toml");
