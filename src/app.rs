@@ -883,14 +883,32 @@ fn create_new(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// The editor's command, read as git reads it: a single plain word is the program; a value
+/// with spaces, quotes or other shell syntax (`code --wait`, `"/opt/My Editor/ed"`,
+/// `sh -c '...'`) is run by `sh`, which receives the file as `"$@"`. Whether `sh` runs it.
+fn editor_command(editor: &str) -> (Process, bool) {
+    const SHELL_SYNTAX: &[char] = &[
+        '|', '&', ';', '<', '>', '(', ')', '$', '`', '\\', '"', '\'', ' ', '\t', '\n', '*', '?',
+        '[', '#', '~', '=', '%',
+    ];
+    if !editor.contains(SHELL_SYNTAX) {
+        return (Process::new(editor), false);
+    }
+    let mut command = Process::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("{editor} \"$@\""))
+        .arg(editor);
+    (command, true)
+}
+
 /// Runs the editor on the file, then checks the entry and reports each problem as path:line
 /// (the file is left as the user saved it). `created`: the text pyguide just wrote there; a
 /// file still holding exactly it (or an editor that failed) is removed, since it is only
 /// pyguide's own copy.
 fn edit_and_check(s: &Settings, path: &Path, created: Option<&str>) -> Result<bool> {
     let editor = &s.editor;
-    let mut words = editor.split_whitespace();
-    let program = words.next().unwrap_or("vi");
+    let (mut command, by_shell) = editor_command(editor);
     // Closing the terminal (SIGHUP), Ctrl-C or SIGTERM while the editor runs must not leave
     // pyguide's own copy behind: caught until the editor is done, then the rule below runs.
     let caught = Arc::new(AtomicBool::new(false));
@@ -902,7 +920,7 @@ fn edit_and_check(s: &Settings, path: &Path, created: Option<&str>) -> Result<bo
     .into_iter()
     .filter_map(|sig| signal_hook::flag::register(sig, Arc::clone(&caught)).ok())
     .collect();
-    let status = Process::new(program).args(words).arg(path).status();
+    let status = command.arg(path).status();
     for hook in hooks {
         signal_hook::low_level::unregister(hook);
     }
@@ -910,6 +928,10 @@ fn edit_and_check(s: &Settings, path: &Path, created: Option<&str>) -> Result<bo
     let failed = match &status {
         Err(e) => Some(format!(
             "cannot start the editor `{editor}` ({e}); set VISUAL or EDITOR"
+        )),
+        // The shell's codes for a command it could not find (127) or run (126).
+        Ok(st) if by_shell && matches!(st.code(), Some(126 | 127)) => Some(format!(
+            "cannot start the editor `{editor}` (the shell could not run it); set VISUAL or EDITOR"
         )),
         Ok(st) if !st.success() => Some(format!("the editor `{editor}` exited with {st}")),
         Ok(_) if caught.load(Ordering::SeqCst) => Some("interrupted while the editor ran".into()),

@@ -38,7 +38,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "COLUMNS",
         "The width to render at, instead of the terminal's (80 when piped).",
     ),
-    ("VISUAL, EDITOR", "The editor of new and edit (default vi)."),
+    (
+        "VISUAL, EDITOR",
+        "The editor of new and edit (default vi); a value with spaces, quotes or other shell syntax is run by sh, with the file as \"$@\".",
+    ),
     (
         "PYGUIDE_RESCAN_SECONDS",
         "How often the KB folders are fully rescanned for edits written in place (default 30 s for guides of up to 2,000 files; never above). 0: every command.",

@@ -377,6 +377,61 @@ fn new_creates_a_valid_entry_and_opens_the_editor() {
     assert!(file.exists());
 }
 
+/// An editor value is read as git reads it: shell syntax and quotes are the shell's, so a
+/// command with a quoted argument, or a program in a folder with a space, runs as written.
+#[test]
+fn an_editor_with_quotes_or_spaces_runs_as_the_shell_reads_it() {
+    let env = Env::new();
+    let quoted = r#"sh -c 'printf "\nMy own words.\n" >> "$0"'"#;
+    let run = env.run_with(&["new", "quoted"], &[("EDITOR", quoted)]);
+    run.assert_ok();
+    let file = env.user_kb().join("notes/quoted.md");
+    assert!(
+        fs::read_to_string(&file)
+            .unwrap()
+            .ends_with("\nMy own words.\n"),
+        "{}",
+        run.stderr
+    );
+    let log = env.path("editor.log");
+    let editor = env.write(
+        "My Editors/ed.sh",
+        &format!("#!/bin/sh\necho \"$@\" >> {}\n", log.display()),
+    );
+    make_executable(&editor);
+    let run = env.run_with(
+        &["new", "spaced"],
+        &[("VISUAL", &format!("\"{}\" --flag", editor.display()))],
+    );
+    // The editor changed nothing: the skeleton is removed, as for any editor.
+    run.assert_status(1);
+    assert_eq!(
+        fs::read_to_string(&log).unwrap(),
+        format!(
+            "--flag {}\n",
+            env.user_kb().join("notes/spaced.md").display()
+        )
+    );
+    // A quoted program that does not exist cannot be started, as a plain word cannot.
+    let run = env.run_with(&["new", "nowhere"], &[("EDITOR", "'/no/such editor'")]);
+    run.assert_status(2).assert_no_panic();
+    assert!(
+        run.stderr
+            .contains("cannot start the editor `'/no/such editor'`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.user_kb().join("notes/nowhere.md").exists());
+    let run = env.run_with(&["new", "nowhere"], &[("EDITOR", "no-such-editor-xyz")]);
+    run.assert_status(2);
+    assert!(
+        run.stderr
+            .contains("cannot start the editor `no-such-editor-xyz`"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn new_refuses_bad_ids_and_existing_ones_without_touching_files() {
     let env = Env::new();
