@@ -44,9 +44,12 @@ pub fn run(cli: Cli) -> Result<bool> {
     }
     for dir in s.paths.missing() {
         let what = if dir.path.exists() {
-            "which is not a folder or a file"
+            "which is not a folder or a file".to_string()
         } else {
-            "which does not exist"
+            match broken_link(&dir.path) {
+                Some(link) => format!("where {link}"),
+                None => "which does not exist".to_string(),
+            }
         };
         warn(&format!(
             "warning: {} names {}, {what}",
@@ -699,10 +702,11 @@ fn paths(s: &Settings) -> Result<bool> {
     let mut out = io::stdout().lock();
     let shown = |p: &Path| term::sanitize(&p.display().to_string());
     for dir in &s.paths.kb_dirs {
-        let state = match (dir.exists, dir.source) {
-            (true, _) => "",
-            (false, crate::paths::KbSource::Default) => " (does not exist yet)",
-            (false, _) => " (does not exist)",
+        let state = match (dir.exists, dir.source, broken_link(&dir.path)) {
+            (true, _, _) => String::new(),
+            (false, _, Some(link)) => format!(" ({link})"),
+            (false, crate::paths::KbSource::Default, None) => " (does not exist yet)".into(),
+            (false, _, None) => " (does not exist)".into(),
         };
         writeln!(
             out,
@@ -860,10 +864,24 @@ fn user_file(s: &Settings, id: &str) -> Option<PathBuf> {
         .find(|path| path.file_name().is_some_and(|n| n == name.as_str()))
 }
 
+/// A link on the way to `path` that leads nowhere, said as "LINK is a link to TARGET, which
+/// does not exist": what "File exists" or "No such file" from the system would not say.
+fn broken_link(path: &Path) -> Option<String> {
+    let (link, target) = crate::paths::dangling_link(path)?;
+    Some(format!(
+        "{} is a link to {}, which does not exist",
+        link.display(),
+        target.display()
+    ))
+}
+
 /// Creates a file that must not exist yet (and its folders).
 fn create_new(path: &Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        fs::create_dir_all(dir).map_err(|e| match broken_link(dir) {
+            Some(link) => anyhow::anyhow!("cannot create {}: {link}", dir.display()),
+            None => anyhow::Error::new(e).context(format!("cannot create {}", dir.display())),
+        })?;
     }
     let mut file = fs::OpenOptions::new()
         .write(true)

@@ -3,6 +3,7 @@
 //! The only user of `directories`.
 
 use std::env;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -127,6 +128,20 @@ impl Paths {
     pub fn user_kb_dir(&self) -> &Path {
         &self.default_kb
     }
+}
+
+/// The link on the way to `path` (the path itself or a folder above it) that leads nowhere,
+/// and where it points: what makes a folder that "exists" impossible to create or read.
+pub fn dangling_link(path: &Path) -> Option<(PathBuf, PathBuf)> {
+    path.ancestors().find_map(|p| {
+        let is_link = fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+        let leads_nowhere =
+            || matches!(fs::metadata(p), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+        if !is_link || !leads_nowhere() {
+            return None;
+        }
+        Some((p.to_path_buf(), fs::read_link(p).ok()?))
+    })
 }
 
 fn home() -> Result<PathBuf> {

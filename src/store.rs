@@ -66,6 +66,15 @@ impl Store {
         };
         match fs::metadata(dir) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // Not "No such file" when it is a link (or under one) to a missing folder.
+                if let Some((link, target)) = crate::paths::dangling_link(dir) {
+                    return Err(Refusal::Unusable(anyhow!(
+                        "the cache folder {} cannot be made: {} is a link to {}, which does not exist",
+                        dir.display(),
+                        link.display(),
+                        target.display()
+                    )));
+                }
                 if let Some(parent) = dir.parent() {
                     fs::create_dir_all(parent).map_err(|e| unusable(e, "create"))?;
                 }

@@ -1809,3 +1809,57 @@ fn a_cache_folder_among_the_users_entries_is_never_written() {
         assert_unchanged(&before, &kb, &format!("{name}={value}"));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Unclear or misleading messages found by the same hunt (its section 8).
+
+/// A dangling link where the default KB folder or the cache folder goes is named, with where
+/// it points: before, `new` said "File exists" and the cache "No such file or directory".
+#[test]
+fn a_dangling_link_where_a_folder_goes_is_named_with_its_target() {
+    let env = Env::new();
+    fs::create_dir_all(env.path("data/pyguide")).unwrap();
+    let gone = env.path("data/gone");
+    std::os::unix::fs::symlink(&gone, env.user_kb()).unwrap();
+    let r = run(&env, &["new", "my-tip"], &[("EDITOR", "true")]);
+    r.assert_status(2).assert_no_panic();
+    assert_eq!(
+        r.stderr,
+        format!(
+            "pyguide: error: cannot create {kb}/notes: {kb} is a link to {}, which does not exist\n",
+            gone.display(),
+            kb = env.user_kb().display()
+        )
+    );
+    assert!(!gone.exists(), "nothing is made where the link points");
+    let r = run(&env, &["paths"], &[]);
+    r.assert_ok();
+    assert!(
+        r.stdout.contains(&format!(
+            "kb (default):\t{kb} ({kb} is a link to {}, which does not exist)\n",
+            gone.display(),
+            kb = env.user_kb().display()
+        )),
+        "{}",
+        r.stdout
+    );
+
+    // The cache folder: the index is built in memory, and the warning says why.
+    let notes = env.path("notes");
+    env.write("notes/mine.md", &entry("mine", "notes", "Mine", "quixotic"));
+    let missing = env.path("cache/missing");
+    std::os::unix::fs::symlink(&missing, env.cache_dir()).unwrap();
+    let notes = notes.display().to_string();
+    let r = run(&env, &["--kb", &notes, "search", "--ids", "quixotic"], &[]);
+    r.assert_ok().assert_no_panic();
+    assert_eq!(r.ids(), ["mine"]);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "pyguide: warning: the cache folder {cache} cannot be made: {cache} is a link to {}, which does not exist; searching an index built in memory\n",
+            missing.display(),
+            cache = env.cache_dir().display()
+        )
+    );
+    assert!(!missing.exists());
+}

@@ -288,6 +288,10 @@ const FAILURE_TABLE: &[(&str, &[&str])] = &[
         &["new_and_edit_write_in_the_default_kb_folder_however_else_it_is_named"],
     ),
     (
+        "a link to a missing folder where the default KB folder",
+        &["a_dangling_link_where_a_folder_goes_is_named_with_its_target"],
+    ),
+    (
         "the terminal closed (SIGHUP)",
         &["a_hangup_while_the_editor_runs_leaves_no_copy_behind"],
     ),
