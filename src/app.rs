@@ -796,9 +796,9 @@ fn new_entry(s: &Settings, id: &str, category: &str) -> Result<bool> {
     }
     let path = s.user_kb_dir().join(category).join(format!("{id}.md"));
     let text = skeleton(id, category);
-    create_new(&path, &text)?;
+    let folders = create_new(&path, &text)?;
     warn(&format!("created {}", path.display()));
-    edit_and_check(s, &path, Some(&text))
+    edit_and_check(s, &path, Some((&text, &folders)))
 }
 
 /// `pyguide edit`: opens the user's own entry; a built-in one is first copied to the user's
@@ -843,12 +843,12 @@ fn edit_entry(s: &Settings, topic: &str) -> Result<bool> {
                 return edit_and_check(s, &path, None);
             }
             let text = crate::builtin::text(&rel).context("the built-in entry is missing")?;
-            create_new(&path, text)?;
+            let folders = create_new(&path, text)?;
             warn(&format!(
                 "copied the built-in entry to {}; your copy replaces it (delete the file to drop it)",
                 path.display()
             ));
-            edit_and_check(s, &path, Some(text))
+            edit_and_check(s, &path, Some((text, &folders)))
         }
         None => Ok(false),
     }
@@ -875,30 +875,71 @@ fn broken_link(path: &Path) -> Option<String> {
     ))
 }
 
-/// Creates a file that must not exist yet (and its folders).
-fn create_new(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(|e| match broken_link(dir) {
-            Some(link) => anyhow::anyhow!("cannot create {}: {link}", dir.display()),
-            None => anyhow::Error::new(e).context(format!("cannot create {}", dir.display())),
-        })?;
+/// Creates a file that must not exist yet (and its folders). Returns the folders this call
+/// made for it, outermost first: only they are pyguide's to remove again.
+fn create_new(path: &Path, text: &str) -> Result<Vec<PathBuf>> {
+    let made = match path.parent() {
+        Some(dir) => create_folders(dir)?,
+        None => Vec::new(),
+    };
+    let written = (|| {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        // A file it could not fill (a full disk) is pyguide's half-made one: not left behind
+        // to pass for the user's.
+        if let Err(e) = file
+            .write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+        {
+            drop(file);
+            let _ = fs::remove_file(path);
+            return Err(e).with_context(|| format!("cannot write {}", path.display()));
+        }
+        Ok(())
+    })();
+    if written.is_err() {
+        remove_empty(&made);
     }
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    // A file it could not fill (a full disk) is pyguide's half-made one: not left behind to
-    // pass for the user's.
-    if let Err(e) = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-    {
-        drop(file);
-        let _ = fs::remove_file(path);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    written.map(|()| made)
+}
+
+/// Makes `dir` and the missing folders above it one by one, so that it is known which this
+/// call made (a folder another process makes meanwhile is not among them).
+fn create_folders(dir: &Path) -> Result<Vec<PathBuf>> {
+    let missing: Vec<&Path> = dir
+        .ancestors()
+        .take_while(|p| fs::symlink_metadata(p).is_err())
+        .collect();
+    let mut made = Vec::new();
+    for folder in missing.into_iter().rev() {
+        match fs::create_dir(folder) {
+            Ok(()) => made.push(folder.to_path_buf()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && folder.is_dir() => {}
+            Err(e) => {
+                remove_empty(&made);
+                return Err(match broken_link(dir) {
+                    Some(link) => anyhow::anyhow!("cannot create {}: {link}", dir.display()),
+                    None => {
+                        anyhow::Error::new(e).context(format!("cannot create {}", dir.display()))
+                    }
+                });
+            }
+        }
     }
-    Ok(())
+    Ok(made)
+}
+
+/// Removes the folders pyguide made (outermost first in `made`), innermost first, each only
+/// while it is empty: a folder that holds anything is left, and so is everything above it.
+fn remove_empty(made: &[PathBuf]) {
+    for folder in made.iter().rev() {
+        if fs::remove_dir(folder).is_err() {
+            break;
+        }
+    }
 }
 
 /// The editor's command, read as git reads it: a single plain word is the program; a value
@@ -921,10 +962,11 @@ fn editor_command(editor: &str) -> (Process, bool) {
 }
 
 /// Runs the editor on the file, then checks the entry and reports each problem as path:line
-/// (the file is left as the user saved it). `created`: the text pyguide just wrote there; a
-/// file still holding exactly it (or an editor that failed) is removed, since it is only
-/// pyguide's own copy.
-fn edit_and_check(s: &Settings, path: &Path, created: Option<&str>) -> Result<bool> {
+/// (the file is left as the user saved it). `created`: the text pyguide just wrote there and
+/// the folders it made for it; a file still holding exactly that text (or an editor that
+/// failed) is removed, since it is only pyguide's own copy, and so are those folders if
+/// nothing else is in them.
+fn edit_and_check(s: &Settings, path: &Path, created: Option<(&str, &[PathBuf])>) -> Result<bool> {
     let editor = &s.editor;
     let (mut command, by_shell) = editor_command(editor);
     // Closing the terminal (SIGHUP), Ctrl-C or SIGTERM while the editor runs must not leave
@@ -942,7 +984,8 @@ fn edit_and_check(s: &Settings, path: &Path, created: Option<&str>) -> Result<bo
     for hook in hooks {
         signal_hook::low_level::unregister(hook);
     }
-    let unchanged = || created.is_some_and(|t| fs::read_to_string(path).is_ok_and(|now| now == t));
+    let unchanged =
+        || created.is_some_and(|(t, _)| fs::read_to_string(path).is_ok_and(|now| now == t));
     let failed = match &status {
         Err(e) => Some(format!(
             "cannot start the editor `{editor}` ({e}); set VISUAL or EDITOR"
@@ -955,8 +998,11 @@ fn edit_and_check(s: &Settings, path: &Path, created: Option<&str>) -> Result<bo
         Ok(_) if caught.load(Ordering::SeqCst) => Some("interrupted while the editor ran".into()),
         Ok(_) => None,
     };
-    if created.is_some() && unchanged() {
+    if let Some((_, folders)) = created
+        && unchanged()
+    {
         fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
+        remove_empty(folders);
         let removed = format!("removed {}, which pyguide had just created", path.display());
         if let Some(why) = failed {
             bail!("{why}; {removed}");

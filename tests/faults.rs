@@ -1863,3 +1863,70 @@ fn a_dangling_link_where_a_folder_goes_is_named_with_its_target() {
     );
     assert!(!missing.exists());
 }
+
+/// pyguide under a file size limit of 0 (`ulimit -f 0`, SIGXFSZ ignored): every write of a
+/// file fails with EFBIG, as on a full disk, while folders can still be made.
+fn run_unable_to_write(env: &Env, args: &[&str]) -> Run {
+    let base = pyguide(env, args, &[("EDITOR", "true")]);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 0 && exec \"$@\"")
+        .arg("sh")
+        .arg(base.get_program())
+        .args(base.get_args())
+        .env_clear()
+        .current_dir(base.get_current_dir().unwrap())
+        .stdin(Stdio::null());
+    for (k, v) in base.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    let (out, _) = bounded(cmd, HANG, &format!("pyguide {args:?} under ulimit -f 0"));
+    Run::from(out)
+}
+
+/// `new` and `edit` that cannot write their file (a full disk; here a file size limit) or
+/// whose file the editor leaves unchanged remove the folders they made for it, if empty;
+/// before, the empty category folder stayed. A folder that was there before stays.
+#[test]
+fn a_failed_new_or_edit_leaves_no_folder_it_made() {
+    let env = Env::new();
+    let kb = env.user_kb();
+    env.write("data/pyguide/kb/notes/mine.txt", "my own file\n");
+    fs::create_dir_all(kb.join("empty-before")).unwrap();
+    let before = tree(&env.path("data"));
+    for args in [
+        &["new", "fresh-tip", "--category", "brand-new"][..],
+        &["new", "fresh-tip", "--category", "empty-before"],
+        &["new", "fresh-tip"],
+        &["edit", "decorators"],
+    ] {
+        let r = run_unable_to_write(&env, args);
+        r.assert_status(2).assert_no_panic();
+        assert!(
+            r.stderr.contains("pyguide: error: cannot write ")
+                && r.stderr.contains("File too large"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert_unchanged(
+            &before,
+            &env.path("data"),
+            &format!("{args:?} unable to write"),
+        );
+        // The editor leaves the file unchanged: the file and the folders made for it go.
+        let r = run(&env, args, &[("EDITOR", "true")]);
+        r.assert_status(1).assert_no_panic();
+        assert!(r.stderr.contains("removed"), "{args:?}: {}", r.stderr);
+        assert_unchanged(&before, &env.path("data"), &format!("{args:?} unchanged"));
+    }
+    // With no KB folder at all, the folders up to it were made by `new`, and go too.
+    let env = Env::new();
+    let r = run_unable_to_write(&env, &["new", "first-tip"]);
+    r.assert_status(2);
+    assert!(!env.path("data/pyguide").exists(), "{}", r.stderr);
+    let r = run(&env, &["new", "first-tip"], &[("EDITOR", "true")]);
+    r.assert_status(1);
+    assert!(!env.path("data/pyguide").exists(), "{}", r.stderr);
+}

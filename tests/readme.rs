@@ -292,6 +292,10 @@ const FAILURE_TABLE: &[(&str, &[&str])] = &[
         &["a_dangling_link_where_a_folder_goes_is_named_with_its_target"],
     ),
     (
+        "`new` or `edit` on a full disk",
+        &["a_failed_new_or_edit_leaves_no_folder_it_made"],
+    ),
+    (
         "the terminal closed (SIGHUP)",
         &["a_hangup_while_the_editor_runs_leaves_no_copy_behind"],
     ),
