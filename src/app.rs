@@ -579,12 +579,8 @@ fn check(s: &Settings, dirs: &[PathBuf], exec: Option<Exec>, strict: bool) -> Re
     let mut files = 0;
     let run: Vec<Entry>;
     if dirs.is_empty() {
-        let mut user_paths = Vec::new();
-        for dir in s.paths.existing_kb_dirs() {
-            let (f, p) = walk::entry_files(&dir);
-            user_paths.extend(f);
-            problems.extend(p);
-        }
+        let (user_paths, p) = walk::entry_files_of(&s.paths.existing_kb_dirs());
+        problems.extend(p);
         files += user_paths.len() + builtin.len();
         let (user, parse_problems) = walk::parse_files(&user_paths);
         problems.extend(parse_problems);
@@ -607,12 +603,8 @@ fn check(s: &Settings, dirs: &[PathBuf], exec: Option<Exec>, strict: bool) -> Re
                 bail!("{}: no such file or folder", dir.display());
             }
         }
-        let mut all_files = Vec::new();
-        for dir in dirs {
-            let (f, p) = walk::entry_files(dir);
-            all_files.extend(f);
-            problems.extend(p);
-        }
+        let (all_files, p) = walk::entry_files_of(dirs);
+        problems.extend(p);
         files += all_files.len();
         let (entries, parse_problems) = walk::parse_files(&all_files);
         problems.extend(parse_problems);

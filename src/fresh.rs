@@ -106,13 +106,15 @@ pub fn scan(roots: &[PathBuf]) -> (Manifest, Vec<Problem>) {
         ..Manifest::default()
     };
     let mut problems = Vec::new();
+    // One walker for all the folders: a file reached from two of them is listed once.
+    let mut walker = walk::Walker::default();
     for root in roots {
         if fs::metadata(root).is_err() {
             // Watched too: creating it must be noticed.
             manifest.dirs.push((root.clone(), MISSING));
             continue;
         }
-        let (files, dirs, p) = walk::entry_files_and_dirs(root);
+        let (files, dirs, p) = walker.walk(root);
         problems.extend(p);
         for (dir, meta) in dirs {
             manifest.dirs.push((dir, mtime_of(&meta)));
@@ -158,7 +160,8 @@ pub fn check(saved: &SavedDirs, roots: &[PathBuf], rescan: Option<u64>) -> Check
 
 /// The manifest after re-reading only the changed folders: their files are listed again,
 /// folders that appeared are walked, folders that went are dropped with all they held. The
-/// full-scan clock is not reset.
+/// full-scan clock is not reset. A changed folder holding a link or a hard-linked file is
+/// the exception: whether that file is reached twice takes a full scan, which is done.
 pub fn rescan(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>) {
     let mut m = old.clone();
     let mut problems = Vec::new();
@@ -182,6 +185,9 @@ pub fn rescan(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>) {
                 continue;
             }
         };
+        if listing.aliased {
+            return scan(&old.roots);
+        }
         m.files.extend(
             listing
                 .files
@@ -190,7 +196,11 @@ pub fn rescan(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>) {
         );
         for path in &listing.folders {
             if !m.dirs.iter().any(|(d, _)| d == path) {
-                let (files, dirs, p) = walk::entry_files_and_dirs(path);
+                let mut walker = walk::Walker::default();
+                let (files, dirs, p) = walker.walk(path);
+                if walker.aliased {
+                    return scan(&old.roots);
+                }
                 problems.extend(p);
                 m.dirs
                     .extend(dirs.into_iter().map(|(d, meta)| (d, mtime_of(&meta))));
@@ -431,6 +441,22 @@ mod tests {
         }
         assert_eq!(partial.files, full.files);
         assert_eq!(partial.dirs, full.dirs);
+    }
+
+    #[test]
+    fn a_link_added_to_a_folder_is_rescanned_like_a_full_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = dir.path().join("kb");
+        fs::create_dir_all(kb.join("notes")).unwrap();
+        fs::write(kb.join("notes/good.md"), "good").unwrap();
+        let roots = vec![kb.clone()];
+        let (before, _) = scan(&roots);
+        std::thread::sleep(Duration::from_millis(20));
+        std::os::unix::fs::symlink("good.md", kb.join("notes/alias.md")).unwrap();
+        let (after, problems) = rescan(&before, &[kb.join("notes")]);
+        assert!(problems.is_empty());
+        assert_eq!(after.files, scan(&roots).0.files);
+        assert_eq!(after.files.len(), 1);
     }
 
     #[test]

@@ -1930,3 +1930,51 @@ fn a_failed_new_or_edit_leaves_no_folder_it_made() {
     r.assert_status(1);
     assert!(!env.path("data/pyguide").exists(), "{}", r.stderr);
 }
+
+/// One file reached by two names (a link beside its target, a KB folder inside another
+/// listed one) is one entry: before, it was reported as a duplicate id of itself, "rename
+/// one of them". Two different files with one id still are reported.
+#[test]
+fn the_same_file_reached_twice_is_one_entry_not_a_duplicate() {
+    let env = Env::new();
+    let good = env.write(
+        "data/pyguide/kb/notes/good.md",
+        &entry("good", "notes", "Good", "quixotic words"),
+    );
+    let data = env.path("data/pyguide").display().to_string();
+    let check_once = |args: &[&str], what: &str| {
+        let r = run(&env, args, &[]);
+        r.assert_ok().assert_no_panic();
+        assert!(!r.stdout.contains("duplicate"), "{what}: {}", r.stdout);
+        assert!(r.stderr.contains(": no problems"), "{what}: {}", r.stderr);
+    };
+    let list_once = |args: &[&str], what: &str| {
+        let r = run(&env, args, &[]);
+        r.assert_ok().assert_no_panic();
+        assert_eq!(count_id(&r, "good"), 1, "{what}: {}", r.stdout);
+        assert_eq!(r.stderr, "", "{what}");
+    };
+    // A KB folder inside another one that is listed too.
+    check_once(&["--kb", &data, "check"], "nested check");
+    list_once(&["--kb", &data, "list"], "nested list");
+    // A link beside its target, added after the index was built (the update) and then
+    // indexed from scratch.
+    list_once(&["list"], "before the link");
+    std::os::unix::fs::symlink("good.md", good.with_file_name("alias.md")).unwrap();
+    list_once(&["list"], "link added");
+    list_once(&["list"], "link added, again");
+    let r = run(&env, &["index"], &[]);
+    r.assert_ok();
+    assert_eq!(r.stderr, "");
+    list_once(&["list"], "after index");
+    check_once(&["check"], "link check");
+    check_once(&["--kb", &data, "check"], "link and nested check");
+    // Two files with one id are still two.
+    env.write(
+        "data/pyguide/kb/notes/copy.md",
+        &entry("good", "notes", "Good", "quixotic words"),
+    );
+    let r = run(&env, &["check"], &[]);
+    r.assert_status(1);
+    assert!(r.stdout.contains("duplicate id `good`"), "{}", r.stdout);
+}

@@ -194,6 +194,8 @@ const FAILURE_TABLE: &[(&str, &[&str])] = &[
         &[
             "duplicate_ids_in_one_folder_and_across_folders",
             "merge_keeps_the_first_and_reports_later_duplicates",
+            "the_same_file_reached_twice_is_one_entry_not_a_duplicate",
+            "one_file_reached_by_two_names_is_listed_once",
         ],
     ),
     (

@@ -5,11 +5,15 @@
 //! each folder visited once even through a loop; anything that is not a regular file (a named
 //! pipe, a device) is never opened. A file is read without blocking, up to
 //! [`MAX_ENTRY_BYTES`], and must be UTF-8.
+//!
+//! One file reached by two names (a symlink `alias.md -> good.md`, a hard link, a KB folder
+//! inside another one that is also listed) is one file: listed once, under the name reached
+//! without a link when there is one, so it is never its own duplicate.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Read;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::entry::{Entry, Origin, Problem};
@@ -20,72 +24,145 @@ pub const MAX_ENTRY_BYTES: u64 = 1024 * 1024;
 
 /// Every `.md` file under `root` (or `root` itself if it is a file), sorted.
 pub fn entry_files(root: &Path) -> (Vec<PathBuf>, Vec<Problem>) {
-    let (files, _, problems) = entry_files_and_dirs(root);
-    (files.into_iter().map(|(path, _)| path).collect(), problems)
+    entry_files_of(&[root.to_path_buf()])
+}
+
+/// Every `.md` file under the roots, each file once however many roots or links reach it:
+/// the first root to reach it lists it.
+pub fn entry_files_of(roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
+    let mut walker = Walker::default();
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for root in roots {
+        let (f, _, p) = walker.walk(root);
+        files.extend(f.into_iter().map(|(path, _)| path));
+        problems.extend(p);
+    }
+    (files, problems)
 }
 
 /// A file or folder with its metadata.
 pub type Stat = (PathBuf, fs::Metadata);
 
-/// Like [`entry_files`], with each file's metadata and every folder visited.
-pub fn entry_files_and_dirs(root: &Path) -> (Vec<Stat>, Vec<Stat>, Vec<Problem>) {
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    let mut problems = Vec::new();
-    if let Ok(meta) = fs::metadata(root)
-        && meta.is_file()
-    {
-        files.push((root.to_path_buf(), meta));
-        return (files, dirs, problems);
-    }
-    let mut seen = HashSet::new();
-    let top = fs::canonicalize(root).ok();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(canonical) = fs::canonicalize(&dir) else {
-            continue;
-        };
-        // A link up to a folder that holds the KB folder (`/`, the home folder), or into
-        // the kernel's virtual folders, would walk the whole file system: not followed.
-        if let Some(top) = &top
-            && canonical != *top
+/// Walks KB folders one after another, remembering what it saw: a folder or a file already
+/// reached from an earlier folder (one KB folder inside another, a link between them) is not
+/// listed again.
+#[derive(Default)]
+pub struct Walker {
+    /// Folders visited, by their canonical path.
+    folders: HashSet<PathBuf>,
+    /// Files listed, by device and inode.
+    files: HashSet<(u64, u64)>,
+    /// Whether a folder visited held a link or a file with other names: what reaches the
+    /// same file twice (see [`Listing::aliased`]).
+    pub aliased: bool,
+}
+
+impl Walker {
+    /// Every `.md` file under `root` (or `root` itself if it is a file) not listed before,
+    /// sorted, with the folders visited.
+    pub fn walk(&mut self, root: &Path) -> (Vec<Stat>, Vec<Stat>, Vec<Problem>) {
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        let mut problems = Vec::new();
+        if let Ok(meta) = fs::metadata(root)
+            && meta.is_file()
         {
-            let why = if top.starts_with(&canonical) {
-                Some("which holds this KB folder")
-            } else if is_virtual(&canonical) && !is_virtual(top) {
-                Some("a folder of the kernel's")
-            } else {
-                None
+            if self.files.insert(file_id(&meta)) {
+                files.push((root.to_path_buf(), meta));
+            }
+            return (files, dirs, problems);
+        }
+        let top = fs::canonicalize(root).ok();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            let Ok(canonical) = fs::canonicalize(&dir) else {
+                continue;
             };
-            if let Some(why) = why {
-                let message = format!("not followed: a link to {}, {why}", canonical.display());
-                problems.push(Problem::new(&Origin::User(dir.clone()), 1, message));
+            // A link up to a folder that holds the KB folder (`/`, the home folder), or into
+            // the kernel's virtual folders, would walk the whole file system: not followed.
+            if let Some(top) = &top
+                && canonical != *top
+            {
+                let why = if top.starts_with(&canonical) {
+                    Some("which holds this KB folder")
+                } else if is_virtual(&canonical) && !is_virtual(top) {
+                    Some("a folder of the kernel's")
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    let message = format!("not followed: a link to {}, {why}", canonical.display());
+                    problems.push(Problem::new(&Origin::User(dir.clone()), 1, message));
+                    continue;
+                }
+            }
+            if !self.folders.insert(canonical) {
                 continue;
             }
-        }
-        if !seen.insert(canonical) {
-            continue;
-        }
-        // The folder's mtime is taken before reading it, so a file created meanwhile makes
-        // the recorded time stale rather than going unnoticed.
-        let Ok(dir_meta) = fs::metadata(&dir) else {
-            continue;
-        };
-        match list_folder(&dir) {
-            Ok(listing) => {
-                files.extend(listing.files);
-                stack.extend(listing.folders);
-            }
-            Err(problem) => {
-                problems.push(problem);
+            // The folder's mtime is taken before reading it, so a file created meanwhile
+            // makes the recorded time stale rather than going unnoticed.
+            let Ok(dir_meta) = fs::metadata(&dir) else {
                 continue;
+            };
+            match list_folder(&dir) {
+                Ok(listing) => {
+                    self.aliased |= listing.aliased;
+                    files.extend(listing.files);
+                    stack.extend(listing.folders);
+                }
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
+                }
             }
+            dirs.push((dir, dir_meta));
         }
-        dirs.push((dir, dir_meta));
+        let mut files = self.once(files);
+        // By bytes: comparing Paths component by component is several times slower.
+        files.sort_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
+        (files, dirs, problems)
     }
-    // By bytes: comparing Paths component by component is several times slower.
-    files.sort_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
-    (files, dirs, problems)
+
+    /// The files not listed before, each under one name: of two names for one file (a link
+    /// beside its target, a hard link), the one reached without a link, else the first.
+    fn once(&mut self, files: Vec<Stat>) -> Vec<Stat> {
+        let mut chosen: HashMap<(u64, u64), usize> = HashMap::new();
+        for (k, (path, meta)) in files.iter().enumerate() {
+            let id = file_id(meta);
+            if self.files.contains(&id) {
+                continue;
+            }
+            match chosen.get(&id) {
+                None => {
+                    chosen.insert(id, k);
+                }
+                Some(&other) => {
+                    let key = |p: &Path| (!reached_directly(p), p.as_os_str().to_owned());
+                    if key(path) < key(&files[other].0) {
+                        chosen.insert(id, k);
+                    }
+                }
+            }
+        }
+        self.files.extend(chosen.keys().copied());
+        files
+            .into_iter()
+            .enumerate()
+            .filter(|(k, (_, meta))| chosen.get(&file_id(meta)) == Some(k))
+            .map(|(_, stat)| stat)
+            .collect()
+    }
+}
+
+/// A file's identity: its device and inode.
+fn file_id(meta: &fs::Metadata) -> (u64, u64) {
+    (meta.dev(), meta.ino())
+}
+
+/// Whether the path names its file without going through a link.
+fn reached_directly(path: &Path) -> bool {
+    fs::canonicalize(path).is_ok_and(|real| real == path)
 }
 
 /// Whether a folder is one of the kernel's (`/proc`, `/sys`), whose links lead back to `/`.
@@ -98,6 +175,9 @@ pub struct Listing {
     /// Its `.md` files, with their metadata.
     pub files: Vec<Stat>,
     pub folders: Vec<PathBuf>,
+    /// Whether a file or folder here is a link, or a file has other (hard) links: then
+    /// something else may reach the same file, which only a walk of every folder can tell.
+    pub aliased: bool,
 }
 
 /// One folder's entry files and subfolders (see the module header for what is skipped).
@@ -112,6 +192,7 @@ pub fn list_folder(dir: &Path) -> Result<Listing, Problem> {
     let mut listing = Listing {
         files: Vec::new(),
         folders: Vec::new(),
+        aliased: false,
     };
     for item in read.flatten() {
         if item.file_name().as_encoded_bytes().starts_with(b".") {
@@ -121,9 +202,12 @@ pub fn list_folder(dir: &Path) -> Result<Listing, Problem> {
         let Ok(meta) = fs::metadata(&path) else {
             continue;
         };
+        let link = item.file_type().is_ok_and(|t| t.is_symlink());
         if meta.is_dir() {
+            listing.aliased |= link;
             listing.folders.push(path);
         } else if meta.is_file() && path.extension().is_some_and(|e| e == "md") {
+            listing.aliased |= link || meta.nlink() > 1;
             listing.files.push((path, meta));
         }
     }
@@ -218,6 +302,29 @@ mod tests {
         // Named directly, a pipe is refused at once rather than read.
         let p = read_text(&kb.join("syntax/pipe.md")).unwrap_err();
         assert!(p.message.contains("not a regular file"), "{}", p.message);
+    }
+
+    #[test]
+    fn one_file_reached_by_two_names_is_listed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = dir.path().join("kb");
+        fs::create_dir_all(kb.join("notes")).unwrap();
+        fs::write(kb.join("notes/good.md"), "good").unwrap();
+        fs::write(kb.join("notes/other.md"), "other").unwrap();
+        // Sorted before its target, a link does not take its place.
+        std::os::unix::fs::symlink("good.md", kb.join("notes/alias.md")).unwrap();
+        fs::hard_link(kb.join("notes/other.md"), kb.join("notes/zz-hard.md")).unwrap();
+        let (files, problems) = entry_files(&kb);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(files, [kb.join("notes/good.md"), kb.join("notes/other.md")]);
+        // A KB folder inside another listed one: its files once, under the first.
+        let (files, _) = entry_files_of(&[dir.path().to_path_buf(), kb.join("notes")]);
+        assert_eq!(files, [kb.join("notes/good.md"), kb.join("notes/other.md")]);
+        let (files, _) = entry_files_of(&[kb.join("notes"), kb.clone()]);
+        assert_eq!(files, [kb.join("notes/good.md"), kb.join("notes/other.md")]);
+        // Two files that are not one: both listed.
+        fs::write(kb.join("notes/copy.md"), "good").unwrap();
+        assert_eq!(entry_files(&kb).0.len(), 3);
     }
 
     #[test]
