@@ -894,7 +894,18 @@ impl Run<'_> {
             .filter(|f| f.weight >= 1.0)
             .flat_map(|f| f.words.clone())
             .collect();
+        if words.is_empty() {
+            return self.named_df(unit);
+        }
         words.iter().map(|w| self.df(w)).min().unwrap_or(0)
+    }
+
+    /// In how many entries a unit without words (`/`, `:=`) is an alias: it is no unknown
+    /// word, since an entry names it.
+    fn named_df(&self, unit: &Unit) -> u64 {
+        unit.named
+            .as_ref()
+            .map_or(0, |key| self.index.holders(&Key::Loose(key.clone())))
     }
     /// A unit's weight in the ranking and its rarity: the inverse document frequency of its
     /// rarest typed word (a word no entry has weighs the most). A word in the titles of a few
@@ -910,7 +921,7 @@ impl Run<'_> {
             .filter(|f| f.weight >= 1.0)
             .map(|f| f.words.iter().map(|w| self.df(w)).max().unwrap_or(0))
             .min()
-            .unwrap_or(0);
+            .unwrap_or_else(|| self.named_df(unit));
         let idf = (1.0 + self.entries / (best as f32 + 0.5)).ln();
         // A word the guide does not have at all weighs more than its rarest word: a query
         // about `tkinter` is not answered by an entry that mentions a button.
@@ -1964,6 +1975,28 @@ mod tests {
     }
 
     /// The units a query is read as, on the built-in guide: (as typed, left out).
+    #[test]
+    fn an_operator_an_entry_names_is_no_unknown_word() {
+        // `/` has no words, but the positional-only marker is an alias: it weighs as the
+        // rare word it is, not as a word the guide lacks (which would make it the topic of
+        // "python / venv" and every other hit unconfident).
+        let index = crate::builtin::index().unwrap();
+        let mut run = Run::new(&index);
+        let units = run.units("the wrong python / venv");
+        let slash = units
+            .iter()
+            .find(|u| u.typed == "/")
+            .expect("`/` is a unit");
+        assert!(slash.named.is_some());
+        assert_eq!(run.unit_df(slash), 1);
+        let unknown = (1.0 + run.entries / 0.5).ln() * UNKNOWN;
+        assert!(
+            slash.rarity > 0.0 && slash.rarity < unknown,
+            "{}",
+            slash.rarity
+        );
+    }
+
     fn units_of(query: &str) -> Vec<(String, bool)> {
         let index = crate::builtin::index().unwrap();
         let mut run = Run::new(&index);

@@ -603,7 +603,12 @@ impl GuideIndex {
 
     /// Whether some document has this key.
     pub fn has(&self, key: &Key) -> bool {
-        self.live(Term::from_field_text(self.fields.key, &key.term())) > 0
+        self.holders(key) > 0
+    }
+
+    /// How many live documents hold a key.
+    pub fn holders(&self, key: &Key) -> u64 {
+        self.live(Term::from_field_text(self.fields.key, &key.term()))
     }
 
     /// Every id in the index's keys, sorted, without reading a stored document. An entry
