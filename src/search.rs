@@ -156,8 +156,10 @@ const STOP_WORDS: &[&str] = &[
     "know",
     "like",
     "literally",
+    "made",
     "make",
     "makes",
+    "making",
     "manually",
     "many",
     "maybe",
@@ -779,6 +781,9 @@ fn is_product_name(word: &str) -> bool {
         && runs[0].len() <= 2
 }
 
+/// Verbs that are filler before "out" ("figure out which user", "find out why").
+const PHRASAL_VERBS: &[&str] = &["figure", "figured", "figuring", "find", "found", "work"];
+
 /// Whether a word the guide lacks is a stop word mistyped (`pyhton`, `whithout`,
 /// `effeciently`): one edit away (two from 8 letters), with the same first letter. Filler
 /// typed wrong would otherwise weigh as an unknown topic and leave every answer unsure.
@@ -1043,11 +1048,17 @@ impl Run<'_> {
                 continue; // punctuation that names nothing
             }
             let lower = typed.to_lowercase();
+            // "figure out", "find out": the verb is English, not matplotlib's `figure`.
+            let phrasal = PHRASAL_VERBS.contains(&lower.as_str())
+                && words
+                    .get(next)
+                    .is_some_and(|(w, _, _)| w.eq_ignore_ascii_case("out"));
             let stop = parts.len() == 1
-                && named.is_none()
-                && (STOP_WORDS.contains(&lower.as_str())
-                    || parts[0].chars().all(|c| c.is_ascii_digit())
-                    || (self.df(&parts[0]) == 0 && is_misspelt_filler(&lower)));
+                && ((named.is_none()
+                    && (STOP_WORDS.contains(&lower.as_str())
+                        || parts[0].chars().all(|c| c.is_ascii_digit())
+                        || (self.df(&parts[0]) == 0 && is_misspelt_filler(&lower))))
+                    || (phrasal && !quoted && !called));
             if units.iter().any(|u| u.typed.eq_ignore_ascii_case(typed)) {
                 continue; // a word said twice counts once
             }
@@ -1927,6 +1938,11 @@ mod tests {
         assert!(units.contains(&("reduce".to_string(), false)), "{units:?}");
         let units = units_of("django custom user model after project already started");
         assert!(units.contains(&("already".to_string(), true)), "{units:?}");
+        let units = units_of("how does django figure out the user when making a request");
+        assert!(units.contains(&("figure".to_string(), true)), "{units:?}");
+        assert!(units.contains(&("making".to_string(), true)), "{units:?}");
+        let units = units_of("change the figure size");
+        assert!(units.contains(&("figure".to_string(), false)), "{units:?}");
     }
 
     /// Two words typed as one are read apart only when the guide writes them side by side.
