@@ -656,12 +656,31 @@ fn track(active: &mut String, escapes: &str) {
     }
 }
 
-/// A table in a box, its columns shrunk to fit `width` (cells wrap inside them).
+/// A column narrower than this, or than its longest word if that is shorter, cuts words.
+const TABLE_WORD: usize = 10;
+
+/// A table in a box, its columns shrunk to fit `width` (cells wrap inside them); when that
+/// would cut words apart (many columns, a narrow terminal), one record per row instead.
 fn table(rows: &[Vec<String>], width: usize, style: Style) -> Vec<String> {
     let (b, d, r) = sgr(style);
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
     if n == 0 {
         return Vec::new();
+    }
+    // The narrowest each column can be without cutting a word (up to TABLE_WORD).
+    let least: usize = (0..n)
+        .map(|k| {
+            rows.iter()
+                .filter_map(|row| row.get(k))
+                .flat_map(|c| c.split(' '))
+                .map(columns)
+                .max()
+                .unwrap_or(1)
+                .clamp(1, TABLE_WORD)
+        })
+        .sum();
+    if least + 3 * n + 1 > width && rows.len() > 1 {
+        return records(rows, width, style);
     }
     let mut widths: Vec<usize> = (0..n)
         .map(|k| {
@@ -720,6 +739,51 @@ fn table(rows: &[Vec<String>], width: usize, style: Style) -> Vec<String> {
         }
     }
     out.push(rule("└", "┴", "┘"));
+    out
+}
+
+/// A table too wide for the terminal, row by row: the first cell as a heading, then each
+/// other cell after its column's name, wrapped and indented.
+fn records(rows: &[Vec<String>], width: usize, style: Style) -> Vec<String> {
+    let (b, _, r) = sgr(style);
+    let header = &rows[0];
+    let mut out = Vec::new();
+    for (k, row) in rows[1..].iter().enumerate() {
+        if k > 0 {
+            out.push(String::new());
+        }
+        let first = row.first().map_or("", String::as_str);
+        for line in wrap(first, width) {
+            out.push(format!("{b}{}{r}", &first[line]));
+        }
+        for (c, cell) in row.iter().enumerate().skip(1) {
+            if cell.trim().is_empty() {
+                continue;
+            }
+            let label = header.get(c).map_or("", String::as_str);
+            let text = if label.is_empty() {
+                cell.clone()
+            } else {
+                format!("{label}: {cell}")
+            };
+            let bold = if label.is_empty() { 0 } else { label.len() + 1 };
+            for (i, line) in wrap(&text, width.saturating_sub(4).max(12))
+                .into_iter()
+                .enumerate()
+            {
+                let indent = if i == 0 { "  " } else { "    " };
+                if i == 0 && line.start == 0 && line.end >= bold && bold > 0 {
+                    out.push(format!(
+                        "{indent}{b}{}{r}{}",
+                        &text[..bold],
+                        &text[bold..line.end]
+                    ));
+                } else {
+                    out.push(format!("{indent}{}", &text[line]));
+                }
+            }
+        }
+    }
     out
 }
 
@@ -1248,6 +1312,38 @@ mod tests {
             "{rows}"
         );
         assert!(rows.contains("\"path\":null,\"builtin\":true"), "{rows}");
+    }
+
+    #[test]
+    fn a_table_that_fits_is_boxed_and_one_that_would_cut_words_is_read_row_by_row() {
+        let rows: Vec<Vec<String>> = [
+            ["Version", "Syntax", "Library and runtime", "Removed"],
+            [
+                "3.12",
+                "type X = int (PEP 695)",
+                "itertools.batched",
+                "distutils, imp",
+            ],
+            ["3.13", "none", "copy.replace, the new REPL", ""],
+        ]
+        .iter()
+        .map(|row| row.iter().map(|c| c.to_string()).collect())
+        .collect();
+        let wide = table(&rows, 100, style(false, 100));
+        assert!(wide[0].starts_with('┌'), "{wide:?}");
+        let narrow = table(&rows, 40, style(false, 40));
+        assert_eq!(narrow[0], "3.12", "{narrow:?}");
+        assert!(narrow.contains(&"  Syntax: type X = int (PEP 695)".to_string()));
+        assert!(narrow.contains(&"  Removed: distutils, imp".to_string()));
+        // An empty cell says nothing; rows are apart.
+        assert!(!narrow.iter().any(|l| l.trim() == "Removed:"), "{narrow:?}");
+        assert!(narrow.contains(&String::new()), "{narrow:?}");
+        assert!(narrow.iter().all(|l| columns(l) <= 40), "{narrow:?}");
+        let bold = table(&rows, 40, style(true, 40));
+        assert!(
+            bold.iter()
+                .any(|l| l.starts_with("  \x1b[1mSyntax:\x1b[0m type"))
+        );
     }
 
     #[test]

@@ -2001,9 +2001,14 @@ mod tests {
         // Two ids start with `data`, but most entries have the word: not a library.
         assert_eq!(run.family("data-model"), None);
         assert_eq!(run.family("asyncio"), None);
-        // A question about async code, not about a framework, is asked of asyncio.
+        // A question about async code, not about a framework, is asked of asyncio (or of the
+        // entry comparing it with threads and processes, which explains the blocking call).
         let out = ask("my async code runs one after another instead of concurrently");
-        assert_eq!(out.hits[0].meta.id, "asyncio");
+        assert!(
+            ["asyncio", "concurrency-choice"].contains(&out.hits[0].meta.id.as_str()),
+            "{}",
+            out.hits[0].meta.id
+        );
         // A word only the family's entries have keeps them first.
         let out = ask("signals not sent by bulk_create");
         assert_eq!(out.hits[0].meta.id, "django-signals");
@@ -2134,7 +2139,7 @@ mod tests {
         for query in [
             "'tasks.send_email' x",
             "settings.py x",
-            "admin.0001_initial x",
+            "shop.0007_orders x",
         ] {
             let units = units_of(query);
             assert_eq!(units.len(), 2, "{query}: {units:?}");
