@@ -213,10 +213,7 @@ fn show_unknown_topic_exits_1_with_suggestions() {
     let run = env.run(&["show", "how to install tensorflow on my m1 mac"]);
     run.assert_status(1);
     assert!(!run.stderr.contains("installs"), "{}", run.stderr);
-    let run = env.run(&[
-        "show",
-        "how to log to a file and the console at the same time",
-    ]);
+    let run = env.run(&["show", "how do I make my logger write json lines to loki"]);
     run.assert_status(1);
     let offered = run
         .stderr
