@@ -76,6 +76,8 @@ const STOP_WORDS: &[&str] = &[
     "between",
     "but",
     "by",
+    "calculate",
+    "calculating",
     "can",
     "cannot",
     "cant",
@@ -1941,6 +1943,11 @@ mod tests {
         let units = units_of("how does django figure out the user when making a request");
         assert!(units.contains(&("figure".to_string(), true)), "{units:?}");
         assert!(units.contains(&("making".to_string(), true)), "{units:?}");
+        let units = units_of("how to calculate the median of a list");
+        assert!(
+            units.contains(&("calculate".to_string(), true)),
+            "{units:?}"
+        );
         let units = units_of("change the figure size");
         assert!(units.contains(&("figure".to_string(), false)), "{units:?}");
     }
