@@ -46,7 +46,7 @@ pub fn run(cli: Cli) -> Result<bool> {
         let what = if dir.path.exists() {
             "which is not a folder or a file".to_string()
         } else {
-            match broken_link(&dir.path) {
+            match crate::paths::broken_link(&dir.path) {
                 Some(link) => format!("where {link}"),
                 None => "which does not exist".to_string(),
             }
@@ -694,7 +694,7 @@ fn paths(s: &Settings) -> Result<bool> {
     let mut out = io::stdout().lock();
     let shown = |p: &Path| term::sanitize(&p.display().to_string());
     for dir in &s.paths.kb_dirs {
-        let state = match (dir.exists, dir.source, broken_link(&dir.path)) {
+        let state = match (dir.exists, dir.source, crate::paths::broken_link(&dir.path)) {
             (true, _, _) => String::new(),
             (false, _, Some(link)) => format!(" ({link})"),
             (false, crate::paths::KbSource::Default, None) => " (does not exist yet)".into(),
@@ -856,17 +856,6 @@ fn user_file(s: &Settings, id: &str) -> Option<PathBuf> {
         .find(|path| path.file_name().is_some_and(|n| n == name.as_str()))
 }
 
-/// A link on the way to `path` that leads nowhere, said as "LINK is a link to TARGET, which
-/// does not exist": what "File exists" or "No such file" from the system would not say.
-fn broken_link(path: &Path) -> Option<String> {
-    let (link, target) = crate::paths::dangling_link(path)?;
-    Some(format!(
-        "{} is a link to {}, which does not exist",
-        link.display(),
-        target.display()
-    ))
-}
-
 /// Creates a file that must not exist yet (and its folders). Returns the folders this call
 /// made for it, outermost first: only they are pyguide's to remove again.
 fn create_new(path: &Path, text: &str) -> Result<Vec<PathBuf>> {
@@ -912,7 +901,7 @@ fn create_folders(dir: &Path) -> Result<Vec<PathBuf>> {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && folder.is_dir() => {}
             Err(e) => {
                 remove_empty(&made);
-                return Err(match broken_link(dir) {
+                return Err(match crate::paths::broken_link(dir) {
                     Some(link) => anyhow::anyhow!("cannot create {}: {link}", dir.display()),
                     None => {
                         anyhow::Error::new(e).context(format!("cannot create {}", dir.display()))

@@ -131,8 +131,10 @@ impl Paths {
 }
 
 /// The link on the way to `path` (the path itself or a folder above it) that leads nowhere,
-/// and where it points: what makes a folder that "exists" impossible to create or read.
-pub fn dangling_link(path: &Path) -> Option<(PathBuf, PathBuf)> {
+/// said as "LINK is a link to TARGET, which does not exist": what makes a folder that
+/// "exists" impossible to create or read, and what "File exists" or "No such file" from the
+/// system would not say.
+pub fn broken_link(path: &Path) -> Option<String> {
     path.ancestors().find_map(|p| {
         let is_link = fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
         let leads_nowhere =
@@ -140,7 +142,12 @@ pub fn dangling_link(path: &Path) -> Option<(PathBuf, PathBuf)> {
         if !is_link || !leads_nowhere() {
             return None;
         }
-        Some((p.to_path_buf(), fs::read_link(p).ok()?))
+        let target = fs::read_link(p).ok()?;
+        Some(format!(
+            "{} is a link to {}, which does not exist",
+            p.display(),
+            target.display()
+        ))
     })
 }
 

@@ -67,12 +67,10 @@ impl Store {
         match fs::metadata(dir) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 // Not "No such file" when it is a link (or under one) to a missing folder.
-                if let Some((link, target)) = crate::paths::dangling_link(dir) {
+                if let Some(link) = crate::paths::broken_link(dir) {
                     return Err(Refusal::Unusable(anyhow!(
-                        "the cache folder {} cannot be made: {} is a link to {}, which does not exist",
-                        dir.display(),
-                        link.display(),
-                        target.display()
+                        "the cache folder {} cannot be made: {link}",
+                        dir.display()
                     )));
                 }
                 if let Some(parent) = dir.parent() {
