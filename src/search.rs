@@ -355,6 +355,15 @@ const OPERATORS: &[(&str, &str)] = &[
     ("|", "union"),
 ];
 
+/// Python's keywords: quoted in a sentence (`"is" vs "=="`) they are what is asked about,
+/// not a line of code.
+const KEYWORDS: &[&str] = &[
+    "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
+    "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
+    "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "None",
+    "True", "False",
+];
+
 /// Weight of a synonym relative to the word typed.
 const SYNONYM_WEIGHT: f32 = 0.5;
 
@@ -755,6 +764,39 @@ fn is_data(word: &str, quoted: bool, code: bool) -> bool {
             && !is_product_name(word))
 }
 
+/// A method named on a string literal, `'a.txt'.strip` or `", ".join`: the literal with its
+/// quotes and the method's name.
+fn literal_method(word: &str) -> Option<(&str, &str)> {
+    let at = word.rfind(['\'', '"'])?;
+    let method = word[at + 1..].strip_prefix('.')?;
+    let name = !method.is_empty()
+        && method
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && word.starts_with(['\'', '"'])
+        && at > 0;
+    name.then(|| (&word[..=at], method))
+}
+
+/// An operator as typed in a sentence, without the quotes or the question mark around it:
+/// `"=="?` is `==`.
+fn bare_operator(word: &str) -> &str {
+    word.trim_end_matches(['?', '!', ',', ';'])
+        .trim_matches(['\'', '"', '`'])
+}
+
+/// The words of a word written as alternatives, `star/asterisk`, `insert/update`: two or
+/// three words of letters joined by `/` (not a path, not `I/O`). Empty otherwise.
+fn alternatives(word: &str) -> Vec<&str> {
+    let pieces: Vec<&str> = word.split('/').collect();
+    let words = pieces.len() >= 2
+        && pieces.len() <= 3
+        && pieces
+            .iter()
+            .all(|p| p.chars().count() >= 2 && p.chars().all(char::is_alphabetic));
+    if words { pieces } else { Vec::new() }
+}
+
 /// Whether a query holds an error message: a word naming an exception (`KeyError`,
 /// `django.core.exceptions.FieldError:`), where the other names are the user's.
 fn holds_error(query: &str) -> bool {
@@ -996,9 +1038,16 @@ impl Run<'_> {
     fn units(&mut self, query: &str) -> Vec<Unit> {
         let mut units: Vec<Unit> = Vec::new();
         // In a line of code (`if __name__ == '__main__'`) an operator is part of the code.
+        // A parenthesis is code only as a call (`f(x)`), not around words ("(double star)"),
+        // and a quoted operator or keyword (`"=="`, `'is'`) is the one asked about.
         let code_line = query.split_whitespace().any(|w| {
-            w.contains(['\'', '"', '`', '_', '(', '[', '='])
-                && !OPERATORS.iter().any(|(op, _)| *op == w)
+            let call = w
+                .find('(')
+                .is_some_and(|at| w[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+            let bare = bare_operator(w);
+            (w.contains(['\'', '"', '`', '_', '[', '=']) || call)
+                && !OPERATORS.iter().any(|(op, _)| *op == bare)
+                && !KEYWORDS.contains(&bare)
         });
         let message = holds_error(query);
         // Per word: as typed, whether it is quoted, and whether it is called (`get_data()`).
@@ -1012,10 +1061,21 @@ impl Run<'_> {
                         _ => (piece, false),
                     })
             })
+            // A method called on a literal (`'a.txt'.strip(`, `", ".join(`): the literal is
+            // the user's value, the method a name to look up.
+            .flat_map(|(raw, called)| match literal_method(raw) {
+                Some((literal, method)) if called => vec![(literal, false), (method, true)],
+                _ => vec![(raw, called)],
+            })
             .flat_map(|(raw, called)| {
                 // An operator the guide lists as an alias (`:=`, `//`) is kept whole; another
                 // is read as the words the guide uses for it.
                 if !raw.chars().any(char::is_alphanumeric) {
+                    // As typed (`*,` is an alias), or without the quotes around it.
+                    let raw = [raw, bare_operator(raw)]
+                        .into_iter()
+                        .find(|op| self.names_an_entry(&text::loose_key(op)))
+                        .unwrap_or(bare_operator(raw));
                     if self.names_an_entry(&text::loose_key(raw)) {
                         return vec![(raw.to_string(), false, false)];
                     }
@@ -1032,6 +1092,12 @@ impl Run<'_> {
                 let typed = raw.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c));
                 let quoted = raw.starts_with(['\'', '"', '`']) || raw.ends_with(['\'', '"', '`']);
                 let typed = typed.strip_suffix('.').unwrap_or(typed);
+                // "a variable's type", "Django's ORM": the word, not a word and an `s`.
+                let typed = ["'s", "\u{2019}s"]
+                    .iter()
+                    .find_map(|s| typed.strip_suffix(s))
+                    .filter(|w| w.chars().all(char::is_alphabetic))
+                    .unwrap_or(typed);
                 vec![(typed.to_string(), quoted, called)]
             })
             .collect();
@@ -1043,9 +1109,23 @@ impl Run<'_> {
             if typed.is_empty() {
                 continue;
             }
-            let (parts, alts) = self.analyze(typed);
             let loose = text::loose_key(typed);
             let named = self.names_an_entry(&loose).then_some(loose);
+            // "star/asterisk", "insert/update": either word, not both as one name.
+            let either: Vec<&str> = match named {
+                None => alternatives(typed),
+                Some(_) => Vec::new(),
+            };
+            let (parts, alts) = match either.as_slice() {
+                [] => self.analyze(typed),
+                [first, rest @ ..] => {
+                    let (parts, mut alts) = self.analyze(first);
+                    for other in rest {
+                        alts.extend(self.analyze(other).0);
+                    }
+                    (parts, alts)
+                }
+            };
             if parts.is_empty() && named.is_none() {
                 continue; // punctuation that names nothing
             }
@@ -2034,6 +2114,45 @@ mod tests {
         }
         let units = units_of("if __name__ == '__main__'");
         assert!(!units.iter().any(|(w, _)| w == "identity"), "{units:?}");
+    }
+
+    #[test]
+    fn a_quoted_operator_or_words_in_parentheses_are_prose_not_code() {
+        // Quoting `is` and `==` names them; it does not make the sentence a line of code.
+        let units = units_of(r#"What is the difference between "is" and "=="?"#);
+        assert!(units.iter().any(|(w, _)| w == "identity"), "{units:?}");
+        // Words in parentheses are a remark, not a call: `**` and `*` are still operators.
+        let units = units_of("what do ** (double star) and * (star) do for parameters?");
+        assert!(units.iter().any(|(w, _)| w == "kwargs"), "{units:?}");
+        assert!(units.iter().any(|(w, _)| w == "args"), "{units:?}");
+        // A call is code: `f(x) == 2` compares values.
+        let units = units_of("f(x) == 2");
+        assert!(!units.iter().any(|(w, _)| w == "identity"), "{units:?}");
+    }
+
+    #[test]
+    fn a_possessive_is_its_word_and_a_slash_joins_alternatives() {
+        let units = units_of("how to determine a variable's type");
+        assert!(units.iter().any(|(w, _)| w == "variable"), "{units:?}");
+        let index = crate::builtin::index().unwrap();
+        let mut run = Run::new(&index);
+        let units = run.units("star/asterisk");
+        let forms: Vec<&Vec<String>> = units[0].forms.iter().map(|f| &f.words).collect();
+        assert_eq!(
+            forms,
+            [&vec!["star".to_string()], &vec!["asterisk".to_string()]]
+        );
+        // A path is not a choice of words.
+        assert!(alternatives("/usr/lib").is_empty() && alternatives("a/b").is_empty());
+    }
+
+    #[test]
+    fn a_method_called_on_a_literal_is_looked_up_by_its_name() {
+        assert_eq!(literal_method("'a.txt'.strip"), Some(("'a.txt'", "strip")));
+        assert_eq!(literal_method("\", \".join"), Some(("\", \"", "join")));
+        assert_eq!(literal_method("os.path.join"), None);
+        let units = units_of("'test.txt'.strip('.txt') returns 'es'");
+        assert!(units.contains(&("strip".to_string(), false)), "{units:?}");
     }
 
     #[test]
