@@ -426,6 +426,12 @@ const RARE: u64 = 3;
 /// same as a topic. Alone, it counts fully.
 const RARE_BODY: f32 = 0.3;
 
+/// A rare word an entry has only in one of its questions (not its title, aliases, names,
+/// summary, tags or headings) counts as in its body, unless that question holds this share of
+/// the query's rarity: "conda" in a pasted error that says "use pip or conda" does not make
+/// the entry about conda.
+const ASIDE_ALIKE: f32 = 0.5;
+
 /// The query's heaviest word, when at most this many entries have it, names the topic: a hit
 /// without it is not confident.
 const TOPIC: u64 = 1;
@@ -1632,6 +1638,15 @@ impl Run<'_> {
         let mut anywhere_rare = vec![0.0f32; docs.len()];
         let mut strong = vec![0.0f32; docs.len()];
         let mut strong_rare = vec![0.0f32; docs.len()];
+        // A rare word an entry has among its strong fields only in a question: (candidate,
+        // weight, rarity) of each, to count as a passing mention unless that question is
+        // close to the query (`conda` in a pasted error that says "use pip or conda").
+        let mut asides: Vec<(usize, f32, f32)> = Vec::new();
+        let topic_fields: Vec<(Field, f32)> = ENTRY_FIELDS
+            .iter()
+            .copied()
+            .filter(|(f, _)| STRONG.contains(f) && *f != Field::Questions)
+            .collect();
         // A word no entry has (`openpyxl`) is what the query is about; then only the words'
         // rarity can make an answer confident, not the titles that name other topics.
         let mut unknown = false;
@@ -1693,6 +1708,19 @@ impl Run<'_> {
             let rare = df <= RARE;
             // A query of that one word looks it up: every entry that has it answers.
             let body_share = if live.len() == 1 { 1.0 } else { RARE_BODY };
+            if rare && live.len() > 1 && held.iter().any(|h| *h) {
+                let topical = self.held_query(unit, &topic_fields);
+                for (k, s) in self
+                    .index
+                    .scores_at(&topical, &docs, false)
+                    .into_iter()
+                    .enumerate()
+                {
+                    if held[k] && s.is_none() {
+                        asides.push((k, unit.weight * counts, unit.rarity * counts));
+                    }
+                }
+            }
             for k in 0..docs.len() {
                 let share = if held[k] {
                     counts
@@ -1770,6 +1798,12 @@ impl Run<'_> {
                 if n > 0 {
                     exact[k] = exact[k].max(held / total * had as f32 / n as f32);
                 }
+            }
+        }
+        for &(k, weight, rarity) in &asides {
+            if alike_rare[k] < ASIDE_ALIKE {
+                strong[k] -= weight * (1.0 - RARE_BODY);
+                strong_rare[k] -= rarity * (1.0 - RARE_BODY);
             }
         }
         // Scored first; only the hits that can be shown get their metadata read.
@@ -2128,6 +2162,18 @@ mod tests {
         // A call is code: `f(x) == 2` compares values.
         let units = units_of("f(x) == 2");
         assert!(!units.iter().any(|(w, _)| w == "identity"), "{units:?}");
+    }
+
+    #[test]
+    fn a_rare_word_in_one_question_of_an_entry_is_a_passing_mention() {
+        // pandas-io lists the pasted error "... Use pip or conda to install openpyxl.": that
+        // does not make it the answer to a question about conda.
+        let out = ask(r#"conda install stuck on "Solving environment" forever"#);
+        assert!(!out.confident(), "{:?}", out.hits[0].meta.id);
+        // The question itself still finds it.
+        let out = ask("Missing optional dependency 'openpyxl'. Use pip or conda to install");
+        assert_eq!(out.hits[0].meta.id, "pandas-io");
+        assert!(out.confident());
     }
 
     #[test]
