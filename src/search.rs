@@ -30,7 +30,7 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
 use guide::entry::{Meta, Origin};
-use guide::index::{DocRef, Field, Found, GuideIndex, Key, Kind, Query};
+use guide::index::{DocRef, Field, GuideIndex, Key, Kind, Query};
 use guide::markdown;
 use guide::text::{self, Stems};
 
@@ -870,6 +870,11 @@ fn highlight_terms(units: &[Unit]) -> HashSet<String> {
         .collect()
 }
 
+/// The documents of a query's best, in order.
+fn docs_of(top: &[(f32, DocRef)]) -> Vec<DocRef> {
+    top.iter().map(|&(_, doc)| doc).collect()
+}
+
 struct Run<'g> {
     index: &'g GuideIndex,
     stems: Stems,
@@ -899,9 +904,9 @@ struct Candidate {
     doc: Option<DocRef>,
     id: String,
     score: f32,
-    section: Option<(f32, SectionAt)>,
-    /// Its entry document, once read (reading it again costs a stored-document lookup).
-    found: Option<Found>,
+    /// Its best section document and that one's score. Ranking reads no stored document: only
+    /// the hits shown have theirs read (and, in a saved index, checked).
+    section: Option<(f32, DocRef)>,
 }
 
 impl Run<'_> {
@@ -1525,15 +1530,15 @@ impl Run<'_> {
         ));
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut by_id: HashMap<String, usize> = HashMap::new();
-        for (score, doc) in self.index.top(&entry_query, pool)? {
-            let found = self.index.found_brief(doc)?;
-            by_id.insert(found.id.clone(), candidates.len());
+        let top = self.index.top(&entry_query, pool)?;
+        let ids = self.index.ids_of(&docs_of(&top))?;
+        for ((score, doc), id) in top.into_iter().zip(ids) {
+            by_id.insert(id.clone(), candidates.len());
             candidates.push(Candidate {
                 doc: Some(doc),
-                id: found.id.clone(),
+                id,
                 score,
                 section: None,
-                found: Some(found),
             });
         }
         // Sections: the same units over headings and section text.
@@ -1548,28 +1553,25 @@ impl Run<'_> {
             Box::new(Query::Any(section_query)),
             Kind::Section,
         ));
-        for (score, doc) in self.index.top(&section_query, pool * 2)? {
-            let found = self.index.found_brief(doc)?;
-            let Some(section) = found.section else {
-                continue;
-            };
-            let k = match by_id.get(&found.id) {
+        let top = self.index.top(&section_query, pool * 2)?;
+        let ids = self.index.ids_of(&docs_of(&top))?;
+        for ((score, doc), id) in top.into_iter().zip(ids) {
+            let k = match by_id.get(&id) {
                 Some(&k) => k,
                 None => {
-                    by_id.insert(found.id.clone(), candidates.len());
+                    by_id.insert(id.clone(), candidates.len());
                     candidates.push(Candidate {
                         doc: None,
-                        id: found.id.clone(),
+                        id,
                         score: 0.0,
                         section: None,
-                        found: None,
                     });
                     candidates.len() - 1
                 }
             };
             let c = &mut candidates[k];
             if c.section.as_ref().is_none_or(|(s, _)| score > *s) {
-                c.section = Some((score, section));
+                c.section = Some((score, doc));
             }
         }
         // Entries found only through a section get their entry document's score too: their
@@ -1582,21 +1584,16 @@ impl Run<'_> {
         if !missing.is_empty() {
             let n = missing.len();
             let by_key = Query::OfKind(Box::new(Query::Any(missing)), Kind::Entry);
-            let mut docs = Vec::with_capacity(n);
-            let mut founds = Vec::with_capacity(n);
-            for (_, doc) in self.index.top(&by_key, n)? {
-                docs.push(doc);
-                founds.push(self.index.found_brief(doc)?);
-            }
+            let docs = docs_of(&self.index.top(&by_key, n)?);
+            let ids = self.index.ids_of(&docs)?;
             let scores = self
                 .index
                 .scores_at(&Query::Any(entry_units.clone()), &docs, true);
-            for ((doc, found), score) in docs.into_iter().zip(founds).zip(scores) {
-                if let (Some(score), Some(&k)) = (score, by_id.get(&found.id)) {
+            for ((doc, id), score) in docs.into_iter().zip(ids).zip(scores) {
+                if let (Some(score), Some(&k)) = (score, by_id.get(&id)) {
                     let c = &mut candidates[k];
                     c.doc = Some(doc);
                     c.score = score;
-                    c.found = Some(found);
                 }
             }
         }
@@ -1763,15 +1760,11 @@ impl Run<'_> {
             .map(String::as_str)
             .collect();
         let filler = self.stop_stems();
-        for (k, &doc) in docs.iter().enumerate() {
-            let f = match candidates[k].found.take() {
-                Some(f) => f,
-                None => self.index.found_brief(doc)?,
-            };
+        for (k, questions) in self.index.asked_of(&docs)?.iter().enumerate() {
             // A question is a few words: a scan beats hashing them (this loop runs for every
             // question of every candidate).
             let mut words: Vec<&str> = Vec::new();
-            for asked in &f.asked {
+            for asked in questions.split('\n') {
                 words.clear();
                 words.extend(asked.split(' '));
                 let (mut held, mut held_rare) = (0.0f32, 0.0f32);
@@ -1880,12 +1873,11 @@ impl Run<'_> {
             let Some(meta) = found.meta else {
                 continue;
             };
-            let c = &mut candidates[k];
-            let section = c
-                .section
-                .take()
-                .map(|(_, s)| s)
-                .filter(|s| !s.title.eq_ignore_ascii_case(guide::standard::SHORT_ANSWER));
+            let section = match candidates[k].section {
+                Some((_, doc)) => self.index.found(doc)?.section,
+                None => None,
+            }
+            .filter(|s| !s.title.eq_ignore_ascii_case(guide::standard::SHORT_ANSWER));
             hits.push(Hit {
                 meta,
                 origin: found.origin,

@@ -28,8 +28,8 @@ use tantivy::query::{
     Query as TantivyQuery, TermQuery,
 };
 use tantivy::schema::{
-    Field as TField, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-    Value,
+    FAST, Field as TField, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{
@@ -43,7 +43,7 @@ use crate::text;
 use crate::vocab::Vocab;
 
 /// Bump when the schema or the analysis changes: saved indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// The vocabulary file kept beside the index files (see `vocab.rs`).
 pub const VOCAB_FILE: &str = "vocab.txt";
@@ -159,10 +159,6 @@ pub struct Found {
     pub meta: Option<Meta>,
     /// A section document's heading, anchor and place in the body.
     pub section: Option<SectionAt>,
-    /// An entry document's questions, title and summary, each as its analyzed words joined
-    /// by spaces (computed when the index is written, so that a query is compared with them
-    /// without analyzing them again).
-    pub asked: Vec<String>,
 }
 
 /// Where a section document's text is: its heading, its anchor, and its byte range in the
@@ -222,7 +218,9 @@ fn schema() -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let fields = Fields {
-        id: b.add_text_field("id", STRING | STORED),
+        // A column too: ranking reads the ids of a hundred candidates, and a column reads one
+        // without decompressing and decoding a stored document.
+        id: b.add_text_field("id", STRING | STORED | FAST),
         kind: b.add_text_field("kind", STRING | STORED),
         key: b.add_text_field("key", STRING),
         category: b.add_text_field("category", STRING),
@@ -240,7 +238,9 @@ fn schema() -> (Schema, Fields) {
         anchor: b.add_text_field("anchor", STORED),
         span: b.add_text_field("span", STORED),
         sum: b.add_text_field("sum", STORED),
-        asked: b.add_text_field("asked", STORED),
+        // Read by ranking only, so a column and not stored: like the postings, it is covered
+        // by the files' checksums, not by the stored text's.
+        asked: b.add_text_field("asked", FAST),
     };
     (b.build(), fields)
 }
@@ -717,18 +717,73 @@ impl GuideIndex {
         out
     }
 
+    /// The entry id of each document, from the `id` column: no stored document is read (for
+    /// ranking many candidates, of which only the best are shown).
+    pub fn ids_of(&self, docs: &[DocRef]) -> Result<Vec<String>> {
+        let mut ids = vec![None; docs.len()];
+        self.column("id", docs, |k, id| ids[k] = Some(id.to_string()))?;
+        ids.into_iter()
+            .map(|id| id.context("the index holds a document without an id"))
+            .collect()
+    }
+
+    /// Each entry document's questions, title and summary, a line each, each line its analyzed
+    /// words joined by spaces (computed when the index is written, so that a query is
+    /// compared with them without analyzing them again), from the `asked` column; empty for a
+    /// section document.
+    pub fn asked_of(&self, docs: &[DocRef]) -> Result<Vec<String>> {
+        let mut asked = vec![String::new(); docs.len()];
+        self.column("asked", docs, |k, a| asked[k] = a.to_string())?;
+        Ok(asked)
+    }
+
+    /// Hands each value of a text column in each document to `each` (with the document's
+    /// place in `docs`).
+    fn column(&self, name: &str, docs: &[DocRef], mut each: impl FnMut(usize, &str)) -> Result<()> {
+        let searcher = self.searcher();
+        for (seg, reader) in searcher.segment_readers().iter().enumerate() {
+            let mut mine = docs
+                .iter()
+                .enumerate()
+                .filter(|(_, addr)| addr.segment_ord as usize == seg)
+                .peekable();
+            if mine.peek().is_none() {
+                continue;
+            }
+            // A segment none of whose documents has the field has no column.
+            let Some(column) = reader
+                .fast_fields()
+                .str(name)
+                .context("cannot read the index")?
+            else {
+                continue;
+            };
+            // The values' numbers in the column's dictionary, in order, so that each block of
+            // the dictionary is read once: looked up one at a time, every value costs a block
+            // copied and half of it decoded, more than the stored document it replaces.
+            let mut wanted: Vec<(u64, usize)> = mine
+                .flat_map(|(k, addr)| column.term_ords(addr.doc_id).map(move |ord| (ord, k)))
+                .collect();
+            wanted.sort_unstable();
+            let ords: Vec<u64> = wanted.iter().map(|&(ord, _)| ord).collect();
+            let mut to = wanted.iter().map(|&(_, k)| k);
+            let complete = column
+                .dictionary()
+                .sorted_ords_to_term_cb(&ords, |bytes| {
+                    if let Some(k) = to.next() {
+                        each(k, &text::utf8(bytes));
+                    }
+                })
+                .context("cannot read the index")?;
+            if !complete {
+                anyhow::bail!("the index holds a column without its dictionary");
+            }
+        }
+        Ok(())
+    }
+
     /// A document's stored fields.
     pub fn found(&self, addr: DocRef) -> Result<Found> {
-        self.read(addr, true)
-    }
-
-    /// As [`GuideIndex::found`], without reading an entry's metadata (`meta` is `None`): for
-    /// ranking many candidates, of which only the best are shown.
-    pub fn found_brief(&self, addr: DocRef) -> Result<Found> {
-        self.read(addr, false)
-    }
-
-    fn read(&self, addr: DocRef, with_meta: bool) -> Result<Found> {
         let doc: TantivyDocument = self.searcher().doc(addr).context("cannot read the index")?;
         let f = self.fields;
         // Files on disk can rot; the built-in index is part of the binary, and one in memory
@@ -754,11 +809,11 @@ impl GuideIndex {
             Kind::Entry
         };
         let meta = match kind {
-            Kind::Entry if with_meta => Some(
+            Kind::Entry => Some(
                 serde_json::from_str(&get(f.meta))
                     .context("the index holds unreadable metadata")?,
             ),
-            Kind::Entry | Kind::Section => None,
+            Kind::Section => None,
         };
         let section = match kind {
             Kind::Section => {
@@ -776,17 +831,12 @@ impl GuideIndex {
             }
             Kind::Entry => None,
         };
-        let asked = doc
-            .get_all(f.asked)
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
         Ok(Found {
             id: get(f.id),
             kind,
             origin,
             meta,
             section,
-            asked,
         })
     }
 
@@ -941,14 +991,22 @@ fn documents(schema: &Schema, f: Fields, e: &Entry) -> Vec<TantivyDocument> {
     for q in &e.questions {
         doc.add_text(f.questions, q);
     }
+    // One value, not one per question: ranking reads this for a hundred candidates, and
+    // each value costs a lookup in the column's dictionary.
     let mut stems = text::Stems::default();
-    for asked in e.questions.iter().chain([&m.title, &m.summary]) {
-        let words: Vec<String> = analyze(asked, &mut stems)
-            .into_iter()
-            .map(|(w, _)| w)
-            .collect();
-        doc.add_text(f.asked, words.join(" "));
-    }
+    let asked: Vec<String> = e
+        .questions
+        .iter()
+        .chain([&m.title, &m.summary])
+        .map(|asked| {
+            let words: Vec<String> = analyze(asked, &mut stems)
+                .into_iter()
+                .map(|(w, _)| w)
+                .collect();
+            words.join(" ")
+        })
+        .collect();
+    doc.add_text(f.asked, asked.join("\n"));
     for tag in &m.tags {
         doc.add_text(f.tags, tag);
     }
@@ -1099,6 +1157,20 @@ mod tests {
             ("The staticmethod part", "the-staticmethod-part")
         );
         assert!(a.body[section.range].starts_with("## The staticmethod part"));
+        // Ranking reads ids and questions from columns, document by document as asked.
+        let beta = idx.top(&Query::Key(Key::Id("beta".into())), 1).unwrap()[0].1;
+        let docs = [beta, hits[0].1, beta];
+        assert_eq!(idx.ids_of(&docs).unwrap(), ["beta", "alpha", "beta"]);
+        let asked = idx.asked_of(&docs).unwrap();
+        let expect: Vec<String> = ["why does beta happen", "beta title", "s"]
+            .iter()
+            .map(|q| {
+                let words: Vec<String> =
+                    analyze(q, &mut stems).into_iter().map(|(w, _)| w).collect();
+                words.join(" ")
+            })
+            .collect();
+        assert_eq!(asked, [expect.join("\n"), String::new(), expect.join("\n")]);
         assert!(
             idx.vocab()
                 .closest("staticmetod", 1, true)
@@ -1118,6 +1190,22 @@ mod tests {
         assert_eq!(idx.count(Kind::Section), 3);
         let all: Vec<String> = idx.all().unwrap().into_iter().map(|f| f.id).collect();
         assert_eq!(all, ["alpha", "beta"]);
+    }
+
+    #[test]
+    fn an_index_saved_before_the_columns_existed_does_not_open() {
+        // The same fields, none of them a column, as before `id` and `asked` were: a cache an
+        // older pyguide wrote is refused, and so rebuilt, rather than read without columns.
+        let mut fields = serde_json::to_value(schema().0).unwrap();
+        for field in fields.as_array_mut().unwrap() {
+            field["options"].as_object_mut().unwrap().remove("fast");
+        }
+        let old: Schema = serde_json::from_value(fields).unwrap();
+        assert_ne!(old, schema().0);
+        let dir = tempfile::tempdir().unwrap();
+        Index::create_in_dir(dir.path(), old).unwrap();
+        let err = GuideIndex::open_folder(dir.path()).err().unwrap();
+        assert!(format!("{err:#}").contains("another schema"), "{err:#}");
     }
 
     #[test]
