@@ -735,6 +735,38 @@ fn a_corrupted_index_is_rebuilt() {
 }
 
 #[test]
+fn an_index_an_older_pyguide_saved_is_rebuilt_not_misread() {
+    let env = Env::new();
+    env.write(
+        "data/pyguide/kb/mine.md",
+        &entry("mine", "notes", "Mine", "my own text"),
+    );
+    env.run(&["index"]).assert_ok();
+    let meta_of_current = || {
+        let current = fs::read_to_string(env.cache_dir().join("current")).unwrap();
+        env.cache_dir().join(current.trim()).join("meta.json")
+    };
+    // The schema of an index saved before some fields were columns: the same files, of the
+    // same sizes and times (so the generation's seal holds), but no column in its schema.
+    let meta = meta_of_current();
+    let text = fs::read_to_string(&meta).unwrap();
+    assert!(text.contains("\"fast\": true"), "{text}");
+    let modified = fs::metadata(&meta).unwrap().modified().unwrap();
+    fs::write(&meta, text.replace("\"fast\": true", "\"fast\":false")).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&meta)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let run = env.run(&["search", "HTTPAdapter"]);
+    run.assert_ok().assert_no_panic();
+    assert_eq!(run.ids()[0], "requests-internals");
+    let rebuilt = fs::read_to_string(meta_of_current()).unwrap();
+    assert!(rebuilt.contains("\"fast\": true"), "{rebuilt}");
+}
+
+#[test]
 fn an_unwritable_cache_falls_back_to_memory() {
     let env = Env::new();
     env.write(
