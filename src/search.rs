@@ -1083,14 +1083,14 @@ impl Run<'_> {
                 // is read as the words the guide uses for it.
                 if !raw.chars().any(char::is_alphanumeric) {
                     // As typed (`*,` is an alias), or without the quotes around it.
-                    let raw = [raw, bare_operator(raw)]
+                    let bare = bare_operator(raw);
+                    if let Some(op) = [raw, bare]
                         .into_iter()
                         .find(|op| self.names_an_entry(&text::loose_key(op)))
-                        .unwrap_or(bare_operator(raw));
-                    if self.names_an_entry(&text::loose_key(raw)) {
-                        return vec![(raw.to_string(), false, false)];
+                    {
+                        return vec![(op.to_string(), false, false)];
                     }
-                    if let Some((_, words)) = OPERATORS.iter().find(|(op, _)| *op == raw)
+                    if let Some((_, words)) = OPERATORS.iter().find(|(op, _)| *op == bare)
                         && !code_line
                     {
                         return words
