@@ -699,14 +699,22 @@ fn clean_query(query: &str) -> String {
     } else {
         lines
     };
-    kept.iter()
+    let words: Vec<&str> = kept
+        .iter()
         .map(|l| strip_frame(l))
         .flat_map(|l| l.split_whitespace())
+        .collect();
+    words
+        .iter()
+        .enumerate()
         // Paths (`/home/ann/app.py`, `C:\x`) name the user's files; `//` is an operator.
-        .filter(|w| {
+        // So does the address in a Django error page's title, `NoReverseMatch at /`.
+        .filter(|&(at, w)| {
             let path = w.matches('/').count() >= 2 && w.chars().any(char::is_alphanumeric);
-            !(path || w.contains('\\'))
+            let address = w.starts_with('/') && at > 0 && words[at - 1] == "at";
+            !(path || address || w.contains('\\'))
         })
+        .map(|(_, w)| *w)
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -1656,6 +1664,8 @@ impl Run<'_> {
         let explain = std::env::var_os("PYGUIDE_EXPLAIN").is_some();
         let heaviest = live.iter().map(|u| u.rarity).fold(0.0f32, f32::max);
         let mut lacks_topic = vec![false; docs.len()];
+        // The topic word only in passing (see below): not an answer however much else matches.
+        let mut mentions_topic = vec![false; docs.len()];
         let families: Vec<Option<String>> = candidates.iter().map(|c| self.family(&c.id)).collect();
         // For each unit, the candidates that have it.
         let mut holders: Vec<Vec<bool>> = Vec::with_capacity(live.len());
@@ -1700,6 +1710,19 @@ impl Run<'_> {
                 .into_iter()
                 .map(|s| s.is_some())
                 .collect();
+            // The topic word said once in an entry's body, and nowhere else in it, is a passing
+            // mention ("a Python without tkinter" in the matplotlib entry), not its topic.
+            if let (true, [word]) = (topic, unit.primary()) {
+                for k in 0..docs.len() {
+                    if found_any[k]
+                        && !held[k]
+                        && self.index.term_freq(Field::Body, word, docs[k]) <= 1
+                    {
+                        lacks_topic[k] = true;
+                        mentions_topic[k] = true;
+                    }
+                }
+            }
             // A rare word found only in an entry's body counts for less: it is the topic of a
             // user's note about `quokka`, or a passing mention (`ctypes` in an example).
             let rare = df <= RARE;
@@ -1841,8 +1864,11 @@ impl Run<'_> {
             let topical = !lacks_topic[k] || strength >= TOPIC_OUTWEIGHED;
             let answered = answers(strength, covered, alike_rare[k])
                 || (!unknown && answers(strong[k] / total, coverage, alike[k]));
-            let holds_most =
-                !unknown && !guessed && coverage >= HOLDS_MOST && strength >= HOLDS_STRONG;
+            let holds_most = !unknown
+                && !guessed
+                && !mentions_topic[k]
+                && coverage >= HOLDS_MOST
+                && strength >= HOLDS_STRONG;
             let confident = (topical && answered) || holds_most;
             if explain {
                 eprintln!(
@@ -1858,7 +1884,7 @@ impl Run<'_> {
                     if confident { " confident" } else { "" }
                 );
             }
-            let clear = covered >= 0.9 && strength >= 0.1;
+            let clear = covered >= 0.9 && strength >= 0.1 && !mentions_topic[k];
             scored.push((k, score, confident, clear, strength >= NEAR));
         }
         scored.sort_by(|a, b| {
@@ -2081,6 +2107,9 @@ mod tests {
         for query in [
             "how do I make a tkinter button",
             "how to connect to mysql with pymysql",
+            // `tkinter` is said once in matplotlib's body, which has "GUI" in a heading: not
+            // its topic, however much of the rest matches.
+            "how to make a GUI with tkinter",
         ] {
             let outcome = ask(query);
             assert!(
@@ -2317,6 +2346,13 @@ mod tests {
         assert!(units_of("a // b").contains(&("//".to_string(), false)));
         // Still a path when it has letters between the slashes.
         assert_eq!(clean_query("open /usr/lib/x.py // 2"), "open // 2");
+        // The address in a Django error page's title is the user's, not an operator.
+        assert_eq!(clean_query("NoReverseMatch at /"), "NoReverseMatch at");
+        assert_eq!(clean_query("Page not found at /admin"), "Page not found at");
+        assert_eq!(
+            clean_query("what does / mean in def f(a, /)"),
+            "what does / mean in def f(a, /)"
+        );
         for (query, id) in [
             ("what does := do", "expressions"),
             ("what does // do", "numbers"),

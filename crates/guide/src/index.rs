@@ -23,6 +23,7 @@ use tantivy::directory::{
     Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, RamDirectory, WatchCallback,
     WatchHandle, WritePtr,
 };
+use tantivy::postings::Postings;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, PhraseQuery,
     Query as TantivyQuery, TermQuery,
@@ -594,6 +595,25 @@ impl GuideIndex {
         self.searcher()
             .doc_freq(&Term::from_field_text(self.fields.text(field), word))
             .unwrap_or(0)
+    }
+
+    /// How many times a stemmed word occurs in a field of one document (0 where it does not).
+    pub fn term_freq(&self, field: Field, word: &str, addr: DocRef) -> u32 {
+        let searcher = self.searcher();
+        let reader = searcher.segment_reader(addr.segment_ord);
+        let term = Term::from_field_text(self.fields.text(field), word);
+        let Ok(inverted) = reader.inverted_index(self.fields.text(field)) else {
+            return 0;
+        };
+        let Ok(Some(mut postings)) = inverted.read_postings(&term, IndexRecordOption::WithFreqs)
+        else {
+            return 0;
+        };
+        if postings.seek(addr.doc_id) == addr.doc_id {
+            postings.term_freq()
+        } else {
+            0
+        }
     }
 
     /// How many documents of a kind there are.
