@@ -2187,13 +2187,13 @@ mod tests {
 
     #[test]
     fn a_rare_word_in_one_question_of_an_entry_is_a_passing_mention() {
-        // pandas-io lists the pasted error "... Use pip or conda to install openpyxl.": that
+        // excel-openpyxl lists the pasted error "... Use pip or conda to install openpyxl.": that
         // does not make it the answer to a question about conda.
         let out = ask(r#"conda install stuck on "Solving environment" forever"#);
         assert!(!out.confident(), "{:?}", out.hits[0].meta.id);
         // The question itself still finds it.
         let out = ask("Missing optional dependency 'openpyxl'. Use pip or conda to install");
-        assert_eq!(out.hits[0].meta.id, "pandas-io");
+        assert_eq!(out.hits[0].meta.id, "excel-openpyxl");
         assert!(out.confident());
     }
 
