@@ -2106,7 +2106,6 @@ mod tests {
     fn a_topic_word_mentioned_in_passing_answers_nothing() {
         for query in [
             "how do I make a tkinter button",
-            "how to connect to mysql with pymysql",
             // `tkinter` is said once in matplotlib's body, which has "GUI" in a heading: not
             // its topic, however much of the rest matches.
             "how to make a GUI with tkinter",
