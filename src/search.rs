@@ -26,7 +26,7 @@
 //! the corrected word itself, when that word is rare (`conda` is not answered by an entry
 //! about environment variables that has no `cond`).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use anyhow::Result;
 use guide::entry::{Meta, Origin};
@@ -869,7 +869,7 @@ fn is_file_name(word: &str) -> bool {
 }
 
 /// The stemmed words a snippet highlights.
-fn highlight_terms(units: &[Unit]) -> HashSet<String> {
+fn highlight_terms(units: &[Unit]) -> FxHashSet<String> {
     units
         .iter()
         .filter(|u| !u.stop)
@@ -887,11 +887,11 @@ struct Run<'g> {
     index: &'g GuideIndex,
     stems: Stems,
     entries: f32,
-    df_cache: HashMap<String, u64>,
+    df_cache: FxHashMap<String, u64>,
     /// `family` by id prefix.
-    families: HashMap<String, Option<String>>,
+    families: FxHashMap<String, Option<String>>,
     /// Each word's correction, once worked out (the vocabulary is scanned for it).
-    corrections: HashMap<String, Option<String>>,
+    corrections: FxHashMap<String, Option<String>>,
 }
 
 impl<'g> Run<'g> {
@@ -900,9 +900,9 @@ impl<'g> Run<'g> {
             index,
             stems: Stems::default(),
             entries: index.entry_count().max(1) as f32,
-            df_cache: HashMap::new(),
-            families: HashMap::new(),
-            corrections: HashMap::new(),
+            df_cache: FxHashMap::default(),
+            families: FxHashMap::default(),
+            corrections: FxHashMap::default(),
         }
     }
 }
@@ -937,7 +937,7 @@ impl Run<'_> {
     }
 
     /// The stop words as the index stems them, to tell a question's own words from filler.
-    fn stop_stems(&mut self) -> HashSet<String> {
+    fn stop_stems(&mut self) -> FxHashSet<String> {
         STOP_WORDS
             .iter()
             .flat_map(|w| guide::index::analyze(w, &mut self.stems))
@@ -1537,7 +1537,7 @@ impl Run<'_> {
             Kind::Entry,
         ));
         let mut candidates: Vec<Candidate> = Vec::new();
-        let mut by_id: HashMap<String, usize> = HashMap::new();
+        let mut by_id: FxHashMap<String, usize> = FxHashMap::default();
         let top = self.index.top(&entry_query, pool)?;
         let ids = self.index.ids_of(&docs_of(&top))?;
         for ((score, doc), id) in top.into_iter().zip(ids) {
@@ -1777,7 +1777,7 @@ impl Run<'_> {
         // weight times the share of its own words the query has. Of two entries that both
         // list "how to check if a file exists", the one whose question says no more wins.
         let mut exact = vec![0.0f32; docs.len()];
-        let query_words: HashSet<&str> = live
+        let query_words: FxHashSet<&str> = live
             .iter()
             .flat_map(|u| u.forms.iter().flat_map(|f| &f.words))
             .map(String::as_str)
@@ -1826,7 +1826,7 @@ impl Run<'_> {
         let mut scored: Vec<(usize, f32, bool, bool, bool)> = Vec::with_capacity(candidates.len());
         // Entries of a library's family come after the others when the query neither names
         // the library nor has a word that only its entries have (`bulk_create`).
-        let owned: HashSet<&str> = holders
+        let owned: FxHashSet<&str> = holders
             .iter()
             .filter_map(|held| {
                 let mut of = held

@@ -7,7 +7,7 @@
 //! words, prose before code. Everything here is linear in the text's size: one pass of the
 //! word splitter (over the first 256 KB), one sliding window.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::ops::Range;
 
 use guide::markdown;
@@ -28,10 +28,10 @@ const SCAN: usize = 256 * 1024;
 type Match = (Range<usize>, usize);
 
 /// The best passage of at most about `width` characters of `md` for the stemmed `terms`.
-pub fn best(md: &str, terms: &HashSet<String>, stems: &mut Stems, width: usize) -> Snippet {
+pub fn best(md: &str, terms: &FxHashSet<String>, stems: &mut Stems, width: usize) -> Snippet {
     let plain = markdown::plain(md);
     let text = &plain.text;
-    let which: HashMap<&str, usize> = terms
+    let which: FxHashMap<&str, usize> = terms
         .iter()
         .enumerate()
         .map(|(k, t)| (t.as_str(), k))
@@ -205,7 +205,7 @@ fn cut(text: &str, part: Range<usize>, range: Range<usize>, matches: &[Match]) -
 mod tests {
     use super::*;
 
-    fn terms(t: &[&str]) -> HashSet<String> {
+    fn terms(t: &[&str]) -> FxHashSet<String> {
         t.iter().map(|s| s.to_string()).collect()
     }
 
@@ -249,7 +249,7 @@ mod tests {
     #[test]
     fn no_match_gives_the_beginning() {
         let mut stems = Stems::default();
-        let s = best("alpha beta gamma\n", &HashSet::new(), &mut stems, 80);
+        let s = best("alpha beta gamma\n", &FxHashSet::default(), &mut stems, 80);
         assert_eq!(s.text, "alpha beta gamma");
         assert!(s.highlights.is_empty());
     }
