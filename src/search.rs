@@ -2301,7 +2301,7 @@ mod tests {
         assert!(!ask("sqlalchemy hybrid_property in filter").confident());
         // Called, quoted or in an error message, it is the user's own and left out.
         for query in [
-            "why does get_data() return None",
+            "why does load_rows() return None",
             "KeyError when reading customer_ref from the session",
             "NameError: name 'my_list' is not defined",
         ] {
