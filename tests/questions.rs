@@ -142,8 +142,8 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
     );
 }
 
-/// The floors sit just under what the search reaches today (top-1 0.873, MRR 0.928, honest
-/// 0.871 on 2,110 + 249 questions), so a change that makes it worse fails. The honest floor
+/// The floors sit just under what the search reaches today (top-1 0.877, MRR 0.930, honest
+/// 0.895 on 2,223 + 209 questions), so a change that makes it worse fails. The honest floor
 /// went from 0.87 to 0.86 when nineteen entries were added at once: each new entry's words
 /// (`bucket`, `S3` in the file-uploads entry) are shared by questions nothing answers
 /// ("boto3 upload file to s3 bucket"), which the suite then counts against the search. They were lowered
@@ -151,10 +151,12 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
 /// from the entry list before any was searched) were added: the first round scored 0.78
 /// top-1 and 0.87 honest, so the suite got harder, not the search worse. Issue #14 asks for
 /// 0.90 / 0.94 / 0.90; raising these is the way to record it. The README's Development
-/// section says how the figures are measured.
-const TOP1: f64 = 0.86;
-const MRR: f64 = 0.92;
-const HONEST: f64 = 0.86;
+/// section says how the figures are measured. Raised to 0.87 / 0.925 / 0.88 when fourteen
+/// entries for topics people ask about and the guide lacked (Excel, PDF, gunicorn, database
+/// drivers, scikit-learn, ...) turned 40 of the "no entry" questions into answered ones.
+const TOP1: f64 = 0.87;
+const MRR: f64 = 0.925;
+const HONEST: f64 = 0.88;
 
 #[test]
 fn pasted_error_lines_the_issues_name_rank_their_entry_first() {
