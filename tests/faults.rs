@@ -15,11 +15,11 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{Env, Run, entry, make_executable, require, tree, visible};
+use common::{Env, Run, bounded, entry, make_executable, require, tree, visible};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -40,48 +40,6 @@ fn assert_unchanged(before: &BTreeMap<PathBuf, Vec<u8>>, dir: &Path, what: &str)
     panic!(
         "{what}: the user's files changed\n added: {added:?}\n removed: {removed:?}\n changed: {changed:?}"
     );
-}
-
-/// Runs a command, killing it and failing when it takes longer than `limit`. The output is
-/// read while it runs, so a chatty process is never mistaken for a hung one.
-#[track_caller]
-fn bounded(mut cmd: Command, limit: Duration, what: &str) -> (Output, Duration) {
-    let start = Instant::now();
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the command");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err_reader = thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running after {limit:?}: killed");
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    let took = start.elapsed();
-    let output = Output {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-    };
-    (output, took)
 }
 
 /// pyguide with `args` and extra environment variables, as a command to adjust further.

@@ -13,38 +13,8 @@ use common::{Env, entry, tree, visible};
 /// Runs with a deadline: a hang is a failure, not a stuck test run.
 #[track_caller]
 fn run_within(env: &Env, args: &[&str], limit: Duration) -> common::Run {
-    let mut child = env
-        .command(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Drained while it runs: an output larger than a pipe's buffer (`list --json` of the
-    // whole guide is over 64 KiB) would otherwise block the child and look like a hang.
-    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            bytes
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return common::Run::from(std::process::Output {
-                status,
-                stdout: stdout.join().unwrap(),
-                stderr: stderr.join().unwrap(),
-            });
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("pyguide {args:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let (output, _) = common::bounded(env.command(args), limit, &format!("pyguide {args:?}"));
+    common::Run::from(output)
 }
 
 /// (file name, bytes, the line reported, words of the message)
