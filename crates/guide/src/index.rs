@@ -1031,7 +1031,8 @@ fn documents(schema: &Schema, f: Fields, e: &Entry) -> Vec<TantivyDocument> {
         doc.add_text(f.tags, tag);
     }
     doc.add_text(f.names, format!("{} {}", m.id, m.category));
-    doc.add_text(f.body, markdown::plain(&e.body).text);
+    let plain = markdown::plain(&e.body);
+    doc.add_text(f.body, &plain.text);
     doc.add_text(
         f.meta,
         serde_json::to_string(m).expect("metadata serializes"),
@@ -1054,7 +1055,7 @@ fn documents(schema: &Schema, f: Fields, e: &Entry) -> Vec<TantivyDocument> {
             f.span,
             format!("{} {}", section.range.start, section.range.end),
         );
-        doc.add_text(f.section_text, markdown::plain(&e.body[section.range]).text);
+        doc.add_text(f.section_text, plain.within(section.range));
         doc.add_text(f.origin, e.origin.to_key());
         doc.add_text(f.sum, stored_sum(schema, f.sum, &doc));
         docs.push(doc);

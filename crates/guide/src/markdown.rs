@@ -589,6 +589,22 @@ impl Plain {
         }
         out
     }
+
+    /// The text of the Markdown bytes `source` (a section's range): what `plain` of that slice
+    /// gives, without parsing it again.
+    pub fn within(&self, source: Range<usize>) -> &str {
+        let first = self
+            .spans
+            .partition_point(|s| s.source.start < source.start);
+        let end = self.spans.partition_point(|s| s.source.start < source.end);
+        match (
+            self.spans.get(first),
+            end.checked_sub(1).map(|e| &self.spans[e]),
+        ) {
+            (Some(a), Some(b)) if first < end => &self.text[a.plain.start..b.plain.end],
+            _ => "",
+        }
+    }
 }
 
 /// The plain text of some Markdown (see [`Plain`]).
@@ -619,21 +635,21 @@ pub fn plain(md: &str) -> Plain {
                 let code = in_code;
                 let text: &str = &t;
                 // Code keeps its lines apart; prose flows into one line.
-                let piece: String = if code {
-                    text.split('\n')
-                        .map(str::trim_end)
-                        .filter(|l| !l.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                let mut pieces: Box<dyn Iterator<Item = &str>> = if code {
+                    Box::new(
+                        text.split('\n')
+                            .map(str::trim_end)
+                            .filter(|l| !l.is_empty()),
+                    )
                 } else {
-                    text.split_whitespace().collect::<Vec<_>>().join(" ")
+                    Box::new(text.split_whitespace())
                 };
-                if piece.is_empty() {
+                let Some(first) = pieces.next() else {
                     // Only spaces, as between `*throws*` and `` `CancelledError` ``: they
                     // still part the words around them.
                     spaced |= !text.is_empty();
                     continue;
-                }
+                };
                 let joins_word = !block_break && !spaced && !text.starts_with(char::is_whitespace);
                 spaced = text.ends_with(char::is_whitespace);
                 if !out.text.is_empty() && !joins_word {
@@ -641,7 +657,11 @@ pub fn plain(md: &str) -> Plain {
                 }
                 block_break = false;
                 let start = out.text.len();
-                out.text.extend(piece.chars().map(clean));
+                push_clean(&mut out.text, first);
+                for piece in pieces {
+                    out.text.push(' ');
+                    push_clean(&mut out.text, piece);
+                }
                 out.spans.push(Span {
                     plain: start..out.text.len(),
                     source: range,
@@ -655,9 +675,14 @@ pub fn plain(md: &str) -> Plain {
     out
 }
 
-/// Control characters become spaces (plain text feeds one-line snippets and the index).
-fn clean(c: char) -> char {
-    if c.is_control() { ' ' } else { c }
+/// Appends `s` with its control characters as spaces (plain text feeds one-line snippets and
+/// the index). Most text is printable ASCII, copied whole.
+fn push_clean(out: &mut String, s: &str) {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        out.push_str(s);
+    } else {
+        out.extend(s.chars().map(|c| if c.is_control() { ' ' } else { c }));
+    }
 }
 
 #[cfg(test)]
@@ -780,6 +805,21 @@ mod tests {
             let first = p.text[s.plain.clone()].split(' ').next().unwrap();
             assert!(md[s.source.clone()].contains(first), "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_section_of_the_plain_text_is_the_plain_text_of_the_section() {
+        let md = "Intro *x*.\n\n## One\n\nA `b` c.\n\n```python\nx = 1\n\ny = 2\n```\n\n## Two\n\n- item\n- `code`\n\n## Empty\n";
+        let p = plain(md);
+        for s in sections(md) {
+            assert_eq!(
+                p.within(s.range.clone()),
+                plain(&md[s.range]).text,
+                "{}",
+                s.title
+            );
+        }
+        assert_eq!(p.within(0..md.len()), p.text);
     }
 
     #[test]
