@@ -1668,7 +1668,7 @@ impl Run<'_> {
         let mut mentions_topic = vec![false; docs.len()];
         let families: Vec<Option<String>> = candidates.iter().map(|c| self.family(&c.id)).collect();
         // A query that starts with a word no entry has names a topic the guide lacks
-        // ("sympy solve an equation", "selenium.common.exceptions...: Unable to locate
+        // ("tortoise orm prefetch related", "selenium.common.exceptions...: Unable to locate
         // element"): the rest of it may match an entry well, but about something else.
         // A dotted name counts by its first part: `sqlalchemy.exc.SomeError` is about a
         // library the guide has, whatever the error's own name.
