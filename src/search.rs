@@ -2359,7 +2359,7 @@ mod tests {
         // A quoted value, a file name and a name with digits stay whole, and left out.
         for query in [
             "'tasks.send_email' x",
-            "settings.py x",
+            "invoices.py x",
             "shop.0007_orders x",
         ] {
             let units = units_of(query);
