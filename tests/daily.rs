@@ -516,7 +516,7 @@ fn edit_copies_a_builtin_entry_as_an_override() {
     run.assert_ok();
     assert_eq!(fs::read(&copy).unwrap(), edited);
     // Unknown topics, and words that only loosely match an entry: exit 1, nothing written.
-    for topic in ["qwertyuiop", "how do I center a div"] {
+    for topic in ["qwertyuiop", "how do I change my wallpaper"] {
         let run = env.run_with(&["edit", topic], &[("EDITOR", "true")]);
         run.assert_status(1);
         assert!(
