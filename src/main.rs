@@ -15,6 +15,7 @@ mod exec;
 mod fresh;
 mod library;
 mod manual;
+mod packages;
 mod paint;
 mod paths;
 mod picker;

@@ -34,6 +34,7 @@ use guide::index::{DocRef, Field, GuideIndex, Key, Kind, Query};
 use guide::markdown;
 use guide::text::{self, Stems};
 
+use crate::packages;
 use crate::snippet::{self, Snippet};
 
 /// Words that carry no topic in a question ("how does the ... work in python"): left out of
@@ -478,6 +479,14 @@ const OFF_FAMILY: f32 = 0.6;
 
 /// A word in at most this share of the entries can name a family of them.
 const FAMILY_SHARE: f32 = 0.25;
+
+/// Most entries that may mention a package (in their text, not as their topic) for a query
+/// that names it to be about a topic the guide lacks: `tkinter` said in passing in one.
+const UNCOVERED_DF: u64 = 2;
+
+/// How closely (see `exact`) a question of an entry that names a package no entry is about
+/// must match the query for the entry to answer it.
+const PACKAGE_EXACT: f32 = 0.3;
 
 /// Most hits a query can ask for.
 pub const MAX_LIMIT: usize = 1000;
@@ -1681,6 +1690,33 @@ impl Run<'_> {
         if leads_unknown && explain {
             eprintln!("explain: the first word `{}` is in no entry", live[0].typed);
         }
+        // A word that names a Python package or module no entry is about (`tkinter`,
+        // `polars`, `selenium`): the query asks about it, however well its other words match
+        // an entry. In a pasted error only the exception's dotted name counts: its message
+        // holds the user's own names ("Command 'ffmpeg -i in.mp4' timed out").
+        // An entry that lists it in a question ("tqdm in a jupyter notebook") may answer.
+        let mut lacks_package = vec![false; docs.len()];
+        let mut asks_package = vec![false; docs.len()];
+        if let Some((name, parts)) = self.uncovered_package(query, &live) {
+            if explain {
+                eprintln!("explain: `{name}` names a package no entry is about");
+            }
+            let asks = Query::All(
+                parts
+                    .iter()
+                    .map(|w| Query::Term(Field::Questions, w.clone()))
+                    .collect(),
+            );
+            for (k, s) in self
+                .index
+                .scores_at(&asks, &docs, false)
+                .into_iter()
+                .enumerate()
+            {
+                lacks_package[k] = true;
+                asks_package[k] = s.is_some();
+            }
+        }
         // For each unit, the candidates that have it.
         let mut holders: Vec<Vec<bool>> = Vec::with_capacity(live.len());
         for unit in &live {
@@ -1830,6 +1866,13 @@ impl Run<'_> {
                 }
             }
         }
+        // Only a question close to the query both ways, not a pasted error that says "use
+        // pip or conda" asked with one word, `conda`.
+        for k in 0..docs.len() {
+            if asks_package[k] && exact[k] >= PACKAGE_EXACT {
+                lacks_package[k] = false;
+            }
+        }
         for &(k, weight, rarity) in &asides {
             if alike_rare[k] < ASIDE_ALIKE {
                 strong[k] -= weight * (1.0 - RARE_BODY);
@@ -1883,7 +1926,8 @@ impl Run<'_> {
                 && !mentions_topic[k]
                 && coverage >= HOLDS_MOST
                 && strength >= HOLDS_STRONG;
-            let confident = ((topical && answered) || holds_most) && !leads_unknown;
+            let confident =
+                ((topical && answered) || holds_most) && !leads_unknown && !lacks_package[k];
             if explain {
                 eprintln!(
                     "explain: {:<26} score {score:7.2} = (entry {:6.2} + section {:6.2} + near {:6.2} + asked {:6.2}) x coverage {coverage:.2}^{COVERAGE_POWER} x alike {:.2} x exact {:.2}; strong {:.2}{}",
@@ -1898,7 +1942,9 @@ impl Run<'_> {
                     if confident { " confident" } else { "" }
                 );
             }
-            let clear = covered >= 0.9 && strength >= 0.1 && !mentions_topic[k];
+            // A package the entry only mentions is not its topic either (`polars` in plotly).
+            let clear =
+                covered >= 0.9 && strength >= 0.1 && !mentions_topic[k] && !lacks_package[k];
             scored.push((k, score, confident, clear, strength >= NEAR));
         }
         scored.sort_by(|a, b| {
@@ -1943,7 +1989,42 @@ impl Run<'_> {
     /// Whether a word may be a typo: not filler, not a name, and found nowhere in the guide
     /// (`install` is never "corrected" to `installs`).
     fn may_be_typo(&mut self, unit: &Unit) -> bool {
-        !unit.stop && unit.named.is_none() && self.unit_df(unit) == 0
+        !unit.stop
+            && unit.named.is_none()
+            && self.unit_df(unit) == 0
+            && packages::named(&unit.typed).is_none()
+    }
+
+    /// The first package or module the query names (see [`packages`]) that no entry has in
+    /// its id, title or aliases, and at most [`UNCOVERED_DF`] entries mention; with its
+    /// stemmed words.
+    fn uncovered_package(&mut self, query: &str, live: &[&Unit]) -> Option<(String, Vec<String>)> {
+        // `X: message`, with no space in X: a pasted error, whatever its class is called
+        // (`subprocess.TimeoutExpired`).
+        let pasted = query
+            .split_once(": ")
+            .map(|(head, _)| head)
+            .filter(|head| !head.is_empty() && !head.contains(char::is_whitespace));
+        let names: Vec<String> = if let Some(head) = pasted {
+            head.split('.').filter_map(packages::named).collect()
+        } else {
+            live.iter()
+                .filter(|u| !u.corrected)
+                .filter_map(|u| packages::named(&u.typed))
+                .collect()
+        };
+        names.into_iter().find_map(|name| {
+            let (parts, _) = self.analyze(&name);
+            let uncovered = !parts.is_empty()
+                && parts.iter().all(|w| {
+                    self.df(w) <= UNCOVERED_DF
+                        && STRONG
+                            .iter()
+                            .filter(|&&f| f != Field::Questions)
+                            .all(|&f| self.index.df(f, w) == 0)
+                });
+            uncovered.then_some((name, parts))
+        })
     }
 
     /// Close guide words and entry ids, for "did you mean".
@@ -2041,10 +2122,6 @@ mod tests {
         assert_eq!(outcome.hits[0].meta.id, "dict-internals");
     }
 
-    /// A typo is corrected when the corrected query answers. A correction to a rare word
-    /// also needs that word in the answer: `conda` is one edit from `cond`, a name in some
-    /// example, and without the unknown word the rest of the query found an entry that has
-    /// no `cond` at all.
     /// A query that opens with a name no entry has asks about that name: the closest entry
     /// comes first, not for sure.
     #[test]
@@ -2059,6 +2136,36 @@ mod tests {
         assert!(!ask(selenium).confident());
     }
 
+    /// A package no entry is about, anywhere in the query, is what it asks about; a name in
+    /// a pasted error's message is the user's (`ffmpeg` in a command that timed out).
+    #[test]
+    fn a_query_about_a_package_the_guide_lacks_is_not_answered_for_sure() {
+        for query in [
+            "how to make a button in tkinter",
+            "How do I create a window with a button and a text box using tkinter?",
+            "polars group by and aggregate multiple columns",
+            "polars",
+        ] {
+            let outcome = ask(query);
+            assert!(
+                !outcome.confident(),
+                "{query}: {:?}",
+                outcome.hits.first().map(|h| &h.meta.id)
+            );
+            assert!(!outcome.hits.is_empty(), "{query}: the closest still come");
+        }
+        let outcome = ask("pandas group by and aggregate multiple columns");
+        assert!(outcome.confident());
+        let pasted = "subprocess.TimeoutExpired: Command 'ffmpeg -i in.mp4 out.avi' timed out after 30 seconds";
+        let outcome = ask(pasted);
+        assert!(outcome.confident());
+        assert_eq!(outcome.hits[0].meta.id, "subprocess");
+    }
+
+    /// A typo is corrected when the corrected query answers. A correction to a rare word
+    /// also needs that word in the answer: `conda` is one edit from `cond`, a name in some
+    /// example, and without the unknown word the rest of the query found an entry that has
+    /// no `cond` at all.
     #[test]
     fn a_correction_to_a_rare_word_answers_only_with_that_word() {
         let conda = "conda create environment from environment.yml";

@@ -1,0 +1,83 @@
+//! Names of Python packages and modules, for reading queries: a word that is one of them
+//! names a topic (`tkinter`, `selenium`, `polars`), whether or not the guide has an entry
+//! on it. The list, `data/packages.txt`, is written by `data/packages.py` (see there for its
+//! sources and what it leaves out: common English words).
+
+const NAMES: &str = include_str!("../data/packages.txt");
+
+/// The package or module a query word names, if any: the word lowercased up to its first
+/// character that is not a letter or digit (`discord.py` -> `discord`,
+/// `selenium.common.exceptions.X` -> `selenium`, `PyQt5` -> `pyqt5`).
+pub fn named(word: &str) -> Option<String> {
+    let head: String = word
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    is_package(&head).then_some(head)
+}
+
+/// Whether `name` (lowercase) is on the list. It is sorted, one name a line: a binary search
+/// over the text, without splitting it first.
+fn is_package(name: &str) -> bool {
+    let bytes = NAMES.as_bytes();
+    let (mut lo, mut hi) = (0, bytes.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        // The line that holds `mid`.
+        let start = bytes[..mid]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let end = bytes[mid..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| mid + p);
+        match NAMES[start..end].cmp(name) {
+            std::cmp::Ordering::Equal => return true,
+            std::cmp::Ordering::Less => lo = end + 1,
+            std::cmp::Ordering::Greater => hi = start,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_is_sorted_one_lowercase_name_a_line() {
+        let names: Vec<&str> = NAMES.lines().collect();
+        assert!(names.len() > 1000);
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");
+        assert!(names.iter().all(|n| {
+            n.len() >= 3
+                && n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        }));
+    }
+
+    #[test]
+    fn every_name_on_the_list_is_found_and_others_are_not() {
+        for name in NAMES.lines() {
+            assert!(is_package(name), "{name}");
+        }
+        for word in ["", "a", "zzzzzzzz", "0", "requests", "google"] {
+            assert!(!is_package(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn a_word_names_a_package_by_its_head() {
+        assert_eq!(named("tkinter").as_deref(), Some("tkinter"));
+        assert_eq!(named("PyQt5").as_deref(), Some("pyqt5"));
+        assert_eq!(named("discord.py").as_deref(), Some("discord"));
+        assert_eq!(
+            named("selenium.common.exceptions.NoSuchElementException:").as_deref(),
+            Some("selenium")
+        );
+        assert_eq!(named("center"), None);
+        assert_eq!(named("'list'"), None);
+    }
+}
