@@ -14,11 +14,13 @@ Sources, both lists of names (facts, not prose):
 
 A name is kept when, lowercased, it is one word of letters and digits of three characters or
 more, once `python-`/`py-` and `-python`/`-py` are taken off (`python-docx` -> `docx`,
-`discord-py` -> `discord`), and it is not a common English word: its Zipf frequency in
-English (the `wordfreq` package) is below 3.0 (`selenium` 2.9, `polars` 1.4), or below 3.5
-for a standard module or one of the 2,000 most downloaded projects (`sphinx` 3.0, rank
-348; `discord` 3.45, rank 1,975). `dataset` (3.0, rank 3,734), `requests` (4.3), `google`
-(4.9) and `dash` (4.0) are left out.
+`discord-py` -> `discord`), and it is not a common word. The rarer a name is in English
+(its Zipf frequency, from the `wordfreq` package), the lower it may rank: below 2.0, any
+project (`kivy` 1.2, rank 7,395); below 3.0, a standard module or one of the 5,000 most
+downloaded projects (`selenium` 2.9, rank 443); below 3.5, one of the first 2,000
+(`sphinx` 3.0, rank 348; `discord` 3.45, rank 1,975). Left out, for example: `frontend`
+(2.5, rank 10,271) and `llm` (2.3, rank 9,241), words of a question more often than
+projects; `dataset` (3.0, rank 3,734); `requests` (4.3), `google` (4.9), `dash` (4.0).
 
 Usage: pip install wordfreq && python3.11 data/packages.py top-pypi-packages.csv
 """
@@ -29,9 +31,8 @@ from pathlib import Path
 
 from wordfreq import zipf_frequency
 
-RARE = 3.0
-ENGLISH = 3.5
-TOP = 2000
+# (Zipf frequency below, rank below): a name passes if it is within one of these.
+LIMITS = [(2.0, float("inf")), (3.0, 5000), (3.5, 2000)]
 
 
 def names_of(project):
@@ -60,8 +61,9 @@ def main():
 
     def kept(name):
         english = zipf_frequency(name, "en")
-        return re.fullmatch(r"[a-z][a-z0-9]{2,}", name) and (
-            english < RARE or (english < ENGLISH and rank[name] < TOP)
+        at = rank[name]
+        return re.fullmatch(r"[a-z][a-z0-9]{2,}", name) and any(
+            english < most and at < top for most, top in LIMITS
         )
 
     kept = sorted(n for n in rank if kept(n))
