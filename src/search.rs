@@ -803,6 +803,35 @@ fn literal_method(word: &str) -> Option<(&str, &str)> {
 
 /// An operator as typed in a sentence, without the quotes or the question mark around it:
 /// `"=="?` is `==`.
+/// The guide's word for a date written out or a date format, which no entry holds as typed:
+/// `2024-03-01`, `2024-03-01T10:00:00Z` and `20240301` are ISO dates (`isoformat`);
+/// `YYYY-MM-DD`, `dd/mm/yyyy` and `%Y-%m-%d` are formats (`strftime`).
+fn date_shape(word: &str) -> Option<&'static str> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let bytes = word.as_bytes();
+    let iso = bytes.len() >= 10
+        && digits(&word[..4])
+        && bytes[4] == b'-'
+        && digits(&word[5..7])
+        && bytes[7] == b'-'
+        && digits(&word[8..10])
+        && (bytes.len() == 10 || matches!(bytes[10], b'T' | b't' | b' ' | b'Z'));
+    let compact = bytes.len() == 8 && digits(word) && matches!(&word[..2], "19" | "20");
+    if iso || compact {
+        return Some("isoformat");
+    }
+    let lower = word.to_ascii_lowercase();
+    let pattern = (lower.contains("yyyy") || lower.contains("yy") && lower.contains("mm"))
+        && lower
+            .chars()
+            .all(|c| "ymdhs".contains(c) || "-/.:_ ".contains(c));
+    let directives = word.matches('%').count() >= 2
+        && ["%Y", "%m", "%d", "%H", "%M", "%S", "%y", "%b"]
+            .iter()
+            .any(|d| word.contains(d));
+    (pattern || directives).then_some("strftime")
+}
+
 fn bare_operator(word: &str) -> &str {
     word.trim_end_matches(['?', '!', ',', ';'])
         .trim_matches(['\'', '"', '`'])
@@ -1118,6 +1147,10 @@ impl Run<'_> {
                 }
                 // Quotes and brackets around code in a message: `'list'`, `(expected 2)`.
                 let typed = raw.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c));
+                // A date or a date format is asked about by its shape, not its digits.
+                if let Some(word) = date_shape(typed) {
+                    return vec![(word.to_string(), false, false)];
+                }
                 let quoted = raw.starts_with(['\'', '"', '`']) || raw.ends_with(['\'', '"', '`']);
                 let typed = typed.strip_suffix('.').unwrap_or(typed);
                 // "a variable's type", "Django's ORM": the word, not a word and an `s`.
@@ -2134,6 +2167,30 @@ mod tests {
         assert_eq!(outcome.hits[0].meta.id, "django-select-related");
         let selenium = "selenium.common.exceptions.NoSuchElementException: Message: no such element: Unable to locate element";
         assert!(!ask(selenium).confident());
+    }
+
+    #[test]
+    fn a_date_or_a_date_format_is_read_by_its_shape() {
+        for (word, shape) in [
+            ("2024-03-01", Some("isoformat")),
+            ("2024-03-01T10:00:00Z", Some("isoformat")),
+            ("20240301", Some("isoformat")),
+            ("YYYY-MM-DD", Some("strftime")),
+            ("dd/mm/yyyy", Some("strftime")),
+            ("%Y-%m-%d", Some("strftime")),
+            ("%d.%m.%Y %H:%M", Some("strftime")),
+            ("12345678", None),
+            ("2024", None),
+            ("2024-03", None),
+            ("yummy", None),
+            ("100%", None),
+            ("E501", None),
+        ] {
+            assert_eq!(date_shape(word), shape, "{word}");
+        }
+        let outcome = ask("how do I parse a date string like 2024-03-01T10:00:00Z");
+        assert!(outcome.confident());
+        assert!(outcome.hits[0].meta.id.starts_with("datetime-"));
     }
 
     /// A package no entry is about, anywhere in the query, is what it asks about; a name in
