@@ -263,7 +263,11 @@ fn search(
             s.output.emit("[]\n", None)?;
         }
         not_found(
-            &format!("no entry matches `{}`", quoted(query)),
+            &format!(
+                "no entry matches `{}`{}",
+                quoted(query),
+                lacking(query, outcome.lacks.as_deref())
+            ),
             &outcome.suggestions,
         );
         return Ok(false);
@@ -271,8 +275,9 @@ fn search(
     let confident = outcome.confident();
     if !confident {
         let message = format!(
-            "no entry answers `{}` for sure; the closest:",
-            quoted(query)
+            "no entry answers `{}` for sure{}; the closest:",
+            quoted(query),
+            lacking(query, outcome.lacks.as_deref())
         );
         if format == Format::Blocks {
             head.push_str(&format!("pyguide: {}\n\n", term::sanitize(&message)));
@@ -339,6 +344,7 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
         return Ok(None);
     }
     let outcome = run_search(lib, words, 3, None, false)?;
+    let lacks = outcome.lacks;
     let mut hits = outcome.hits.into_iter();
     match hits.next() {
         Some(hit) if hit.confident => {
@@ -377,9 +383,27 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
                     suggestions.push(id);
                 }
             }
-            not_found(&format!("no entry for `{}`", quoted(words)), &suggestions);
+            not_found(
+                &format!(
+                    "no entry for `{}`{}",
+                    quoted(words),
+                    lacking(words, lacks.as_deref())
+                ),
+                &suggestions,
+            );
             Ok(None)
         }
+    }
+}
+
+/// `: the guide does not cover `tkinter``, when the query names a package the guide lacks
+/// (and is more than that name).
+fn lacking(query: &str, lacks: Option<&str>) -> String {
+    match lacks {
+        Some(name) if !query.trim().eq_ignore_ascii_case(name) => {
+            format!(": the guide does not cover `{name}`")
+        }
+        _ => String::new(),
     }
 }
 

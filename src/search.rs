@@ -532,6 +532,8 @@ pub struct Outcome {
     pub corrected: Option<String>,
     /// Close words and entry ids, for "did you mean" when nothing answers.
     pub suggestions: Vec<String>,
+    /// When nothing answers: a Python package the query names that no entry is about.
+    pub lacks: Option<String>,
 }
 
 impl Outcome {
@@ -663,8 +665,12 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
         }
         outcome.hits.push(hit);
     }
-    if !outcome.confident() && opts.correct {
-        outcome.suggestions = run.suggestions(&units);
+    if !outcome.confident() {
+        let live: Vec<&Unit> = units.iter().filter(|u| !u.stop).collect();
+        outcome.lacks = run.uncovered_package(&query, &live).map(|(name, _)| name);
+        if opts.correct {
+            outcome.suggestions = run.suggestions(&units);
+        }
     }
     Ok(outcome)
 }
@@ -1150,6 +1156,12 @@ impl Run<'_> {
                 // A date or a date format is asked about by its shape, not its digits.
                 if let Some(word) = date_shape(typed) {
                     return vec![(word.to_string(), false, false)];
+                }
+                // A library called like a file (`discord.py`) is the library.
+                if let Some(stem) = typed.strip_suffix(".py")
+                    && packages::named(stem).is_some_and(|n| n.len() == stem.len())
+                {
+                    return vec![(stem.to_string(), false, false)];
                 }
                 let quoted = raw.starts_with(['\'', '"', '`']) || raw.ends_with(['\'', '"', '`']);
                 let typed = typed.strip_suffix('.').unwrap_or(typed);

@@ -194,6 +194,49 @@ fn show_rendered_for_a_terminal_fits_columns() {
     }
 }
 
+/// A question about a Python package the guide has no entry on says which one; the name
+/// asked alone is not said twice.
+#[test]
+fn a_package_the_guide_does_not_cover_is_named() {
+    let env = Env::new();
+    let run = env.run(&["show", "paramiko run a command over ssh"]);
+    run.assert_status(1);
+    assert!(
+        run.stderr.contains(
+            "no entry for `paramiko run a command over ssh`: the guide does not cover `paramiko`"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = env.run(&["search", "--ids", "how do I make a tkinter button"]);
+    run.assert_status(1);
+    assert!(!run.stdout.is_empty());
+    assert!(
+        run.stderr
+            .contains("for sure: the guide does not cover `tkinter`; the closest:"),
+        "{}",
+        run.stderr
+    );
+    let run = env.run(&["show", "polars"]);
+    run.assert_status(1);
+    assert!(
+        run.stderr.contains("no entry for `polars`\n"),
+        "{}",
+        run.stderr
+    );
+    // A library written like a file is the library, not a file of the user's.
+    let run = env.run(&["search", "discord.py bot not responding"]);
+    run.assert_status(1);
+    assert!(
+        run.stderr.contains("does not cover `discord`"),
+        "{}",
+        run.stderr
+    );
+    // A package an entry is about is answered.
+    env.run(&["search", "--ids", "how do I make a pygame window"])
+        .assert_ok();
+}
+
 #[test]
 fn show_unknown_topic_exits_1_with_suggestions() {
     let env = Env::new();

@@ -93,7 +93,11 @@ fn assert_found(r: &Run) {
     match r.status {
         Some(0) => {}
         Some(1) if !r.stdout.is_empty() => {
-            assert!(r.stderr.contains("for sure; the closest:"), "{}", r.stderr)
+            assert!(
+                r.stderr.contains("for sure") && r.stderr.contains("; the closest:"),
+                "{}",
+                r.stderr
+            )
         }
         _ => panic!("status {:?}:\n{}\n{}", r.status, r.stdout, r.stderr),
     }
