@@ -1,9 +1,58 @@
-//! Names of Python packages and modules, for reading queries: a word that is one of them
-//! names a topic (`tkinter`, `selenium`, `polars`), whether or not the guide has an entry
-//! on it. The list, `data/packages.txt`, is written by `data/packages.py` (see there for its
-//! sources and what it leaves out: common English words).
+//! Names of Python packages and modules, and of a few other languages and tools, for
+//! reading queries: a word that is one of them names a topic (`tkinter`, `selenium`,
+//! `polars`, `javascript`), whether or not the guide has an entry on it. The packages' list,
+//! `data/packages.txt`, is written by `data/packages.py` (see there for its sources and what
+//! it leaves out: common English words).
 
 const NAMES: &str = include_str!("../data/packages.txt");
+
+/// Languages, tools and platforms other than Python that a question may be about ("how do I
+/// center a div", "git undo last commit", "regex in javascript"). Sorted.
+const OTHERS: &[&str] = &[
+    "angular",
+    "bash",
+    "csharp",
+    "css",
+    "div",
+    "docker",
+    "dotnet",
+    "emacs",
+    "git",
+    "github",
+    "gitlab",
+    "golang",
+    "haskell",
+    "heroku",
+    "java",
+    "javascript",
+    "jquery",
+    "kotlin",
+    "kubernetes",
+    "laravel",
+    "neovim",
+    "nodejs",
+    "npm",
+    "perl",
+    "php",
+    "powershell",
+    "rails",
+    "react",
+    "ruby",
+    "scala",
+    "svelte",
+    "swift",
+    "typescript",
+    "vercel",
+    "vim",
+    "vue",
+    "zsh",
+];
+
+/// Whether a name (lowercase) is one of [`OTHERS`]: these are not Python's, so an entry
+/// that mentions one a few times is still not about it.
+pub fn is_other(name: &str) -> bool {
+    OTHERS.binary_search(&name).is_ok()
+}
 
 /// The package or module a query word names, if any: the word lowercased up to its first
 /// character that is not a letter or digit (`discord.py` -> `discord`,
@@ -14,7 +63,7 @@ pub fn named(word: &str) -> Option<String> {
         .take_while(char::is_ascii_alphanumeric)
         .collect::<String>()
         .to_ascii_lowercase();
-    is_package(&head).then_some(head)
+    (is_package(&head) || is_other(&head)).then_some(head)
 }
 
 /// Whether `name` (lowercase) is on the list. It is sorted, one name a line: a binary search
@@ -66,6 +115,12 @@ mod tests {
         for word in ["", "a", "zzzzzzzz", "0", "requests", "google"] {
             assert!(!is_package(word), "{word}");
         }
+    }
+
+    #[test]
+    fn the_other_languages_and_tools_are_sorted() {
+        assert!(OTHERS.windows(2).all(|w| w[0] < w[1]));
+        assert!(is_other("javascript") && !is_other("python"));
     }
 
     #[test]

@@ -484,6 +484,10 @@ const FAMILY_SHARE: f32 = 0.25;
 /// that names it to be about a topic the guide lacks: `tkinter` said in passing in one.
 const UNCOVERED_DF: u64 = 2;
 
+/// The same for a language or tool other than Python (see [`packages::is_other`]): the
+/// guide says `git` and `div` in passing in a few entries.
+const OTHER_DF: u64 = 6;
+
 /// How closely (see `exact`) a question of an entry that names a package no entry is about
 /// must match the query for the entry to answer it.
 const PACKAGE_EXACT: f32 = 0.3;
@@ -2062,7 +2066,12 @@ impl Run<'_> {
             let (parts, _) = self.analyze(&name);
             let uncovered = !parts.is_empty()
                 && parts.iter().all(|w| {
-                    self.df(w) <= UNCOVERED_DF
+                    self.df(w)
+                        <= if packages::is_other(&name) {
+                            OTHER_DF
+                        } else {
+                            UNCOVERED_DF
+                        }
                         && STRONG
                             .iter()
                             .filter(|&&f| f != Field::Questions)

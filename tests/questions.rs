@@ -142,8 +142,8 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
     );
 }
 
-/// The floors sit just under what the search reaches today (top-1 0.878, MRR 0.931, honest
-/// 0.896 on 2,338 + 164 questions), so a change that makes it worse fails. The honest floor
+/// The floors sit just under what the search reaches today (top-1 0.879, MRR 0.931, honest
+/// 0.909 on 2,338 + 164 questions), so a change that makes it worse fails. The honest floor
 /// went from 0.87 to 0.86 when nineteen entries were added at once: each new entry's words
 /// (`bucket`, `S3` in the file-uploads entry) are shared by questions nothing answers
 /// ("boto3 upload file to s3 bucket"), which the suite then counts against the search. They were lowered
@@ -160,10 +160,12 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
 /// matplotlib legend question now meets the Plotly entry's legend section), and the share
 /// fell from 0.895 to 0.860 although the count of wrongly confident answers went from 22 to 23.
 /// Raised to 0.88 when a query that names a Python package no entry is about (`tkinter`,
-/// `polars`, `selenium`; src/packages.rs) stopped being answered for sure: 0.860 -> 0.896.
+/// `polars`, `selenium`; src/packages.rs) stopped being answered for sure: 0.860 -> 0.896,
+/// and to 0.90, the issue's goal, when languages and tools other than Python (`div`, `bash`)
+/// joined it: 0.909.
 const TOP1: f64 = 0.87;
 const MRR: f64 = 0.925;
-const HONEST: f64 = 0.88;
+const HONEST: f64 = 0.90;
 
 #[test]
 fn pasted_error_lines_the_issues_name_rank_their_entry_first() {
