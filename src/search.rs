@@ -536,7 +536,8 @@ pub struct Outcome {
     pub corrected: Option<String>,
     /// Close words and entry ids, for "did you mean" when nothing answers.
     pub suggestions: Vec<String>,
-    /// When nothing answers: a Python package the query names that no entry is about.
+    /// When nothing answers: a Python package (or another language or tool) the query names
+    /// that no entry is about.
     pub lacks: Option<String>,
 }
 
@@ -811,27 +812,26 @@ fn literal_method(word: &str) -> Option<(&str, &str)> {
     name.then(|| (&word[..=at], method))
 }
 
-/// An operator as typed in a sentence, without the quotes or the question mark around it:
-/// `"=="?` is `==`.
 /// The guide's word for a date written out or a date format, which no entry holds as typed:
 /// `2024-03-01`, `2024-03-01T10:00:00Z` and `20240301` are ISO dates (`isoformat`);
 /// `YYYY-MM-DD`, `dd/mm/yyyy` and `%Y-%m-%d` are formats (`strftime`).
 fn date_shape(word: &str) -> Option<&'static str> {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    // Bytes, not string slices: a word may be any text.
+    let digits = |b: &[u8]| !b.is_empty() && b.iter().all(u8::is_ascii_digit);
     let bytes = word.as_bytes();
     let iso = bytes.len() >= 10
-        && digits(&word[..4])
+        && digits(&bytes[..4])
         && bytes[4] == b'-'
-        && digits(&word[5..7])
+        && digits(&bytes[5..7])
         && bytes[7] == b'-'
-        && digits(&word[8..10])
+        && digits(&bytes[8..10])
         && (bytes.len() == 10 || matches!(bytes[10], b'T' | b't' | b' ' | b'Z'));
-    let compact = bytes.len() == 8 && digits(word) && matches!(&word[..2], "19" | "20");
+    let compact = bytes.len() == 8 && digits(bytes) && matches!(&bytes[..2], b"19" | b"20");
     if iso || compact {
         return Some("isoformat");
     }
     let lower = word.to_ascii_lowercase();
-    let pattern = (lower.contains("yyyy") || lower.contains("yy") && lower.contains("mm"))
+    let pattern = (lower.contains("yyyy") || (lower.contains("yy") && lower.contains("mm")))
         && lower
             .chars()
             .all(|c| "ymdhs".contains(c) || "-/.:_ ".contains(c));
@@ -842,6 +842,8 @@ fn date_shape(word: &str) -> Option<&'static str> {
     (pattern || directives).then_some("strftime")
 }
 
+/// An operator as typed in a sentence, without the quotes or the question mark around it:
+/// `"=="?` is `==`.
 fn bare_operator(word: &str) -> &str {
     word.trim_end_matches(['?', '!', ',', ';'])
         .trim_matches(['\'', '"', '`'])
@@ -2206,6 +2208,10 @@ mod tests {
             ("yummy", None),
             ("100%", None),
             ("E501", None),
+            // Any text: no panic where a byte is inside a character.
+            ("日本語日本語", None),
+            ("2024日本語-01-01", None),
+            ("20日本語", None),
         ] {
             assert_eq!(date_shape(word), shape, "{word}");
         }

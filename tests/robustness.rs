@@ -334,6 +334,10 @@ fn hostile_queries() -> Vec<String> {
             "e\u{301}\u{302}\u{303} combining",
             "\u{5e9}\u{5dc}\u{5d5}\u{5dd} \u{202e}reversed\u{202c}",
             "🐍🐍 python 🐍",
+            // Words of ten bytes and more whose bytes 4 to 10 fall inside characters.
+            "日本語日本語 python",
+            "🐍🐍🐍 x",
+            "a日本語日本語.py",
             "👩‍👩‍👧 family",
             // (NUL cannot be passed in an argument at all.)
             "\u{1}\u{7}\u{1b}[31mred\u{1b}[0m\u{7f}",
