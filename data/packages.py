@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes data/packages.txt: one-word names of Python packages and modules, for search.
 
-A query that names one of these, when the guide has it in no entry's id, title, aliases or
-questions (and in at most two entries at all), asks about a topic the guide does not cover:
-its best hit is not offered as the answer (src/packages.rs).
+A query that names one of these, when no entry has it in its id, title or aliases and at
+most two entries mention it at all, asks about a topic the guide does not cover: a hit is
+offered as the answer only if one of its questions names it and matches the query closely
+(`uncovered_package` in src/search.rs; the list is read by src/packages.rs).
 
 Sources, both lists of names (facts, not prose):
 - the 15,000 most downloaded projects on PyPI, as counted by

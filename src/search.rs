@@ -594,7 +594,7 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
         return Ok(Outcome::default());
     }
     let mut outcome = Outcome::default();
-    let mut ranked = run.ranked(&query, &units, opts.category.as_deref(), limit)?;
+    let (mut ranked, mut lacks) = run.ranked(&query, &units, opts.category.as_deref(), limit)?;
 
     // Words no entry has, when nothing answers as typed: try the closest real words, and keep
     // the correction only if it answers (`center` -> `centre` does not answer "center a div").
@@ -623,7 +623,8 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
         if corrected {
             let searched: Vec<&str> = units.iter().map(|u| u.typed.as_str()).collect();
             let searched = searched.join(" ");
-            let again = run.ranked(&searched, &units, opts.category.as_deref(), limit)?;
+            let (again, again_lacks) =
+                run.ranked(&searched, &units, opts.category.as_deref(), limit)?;
             // A correction to a rare word answers only if the answer has that word: `conda`
             // -> `cond` trades an unknown word's weight for a rare one's, and the rest of the
             // query can then look confident in an entry that never says `cond`.
@@ -639,6 +640,7 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
             if answers {
                 outcome.corrected = Some(searched);
                 ranked = again;
+                lacks = again_lacks;
             } else {
                 units = typed;
             }
@@ -671,8 +673,7 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
         outcome.hits.push(hit);
     }
     if !outcome.confident() {
-        let live: Vec<&Unit> = units.iter().filter(|u| !u.stop).collect();
-        outcome.lacks = run.uncovered_package(&query, &live).map(|(name, _)| name);
+        outcome.lacks = lacks;
         if opts.correct {
             outcome.suggestions = run.suggestions(&units);
         }
@@ -1557,20 +1558,21 @@ impl Run<'_> {
         ]))
     }
 
-    /// The ranked entries for the units, with their best sections and confidence.
+    /// The ranked entries for the units, with their best sections and confidence; and the
+    /// package the query names that no entry is about, if any (see `uncovered_package`).
     fn ranked(
         &mut self,
         query: &str,
         units: &[Unit],
         category: Option<&str>,
         limit: usize,
-    ) -> Result<Vec<Hit>> {
+    ) -> Result<(Vec<Hit>, Option<String>)> {
         let live: Vec<&Unit> = units
             .iter()
             .filter(|u| !u.stop && (!u.forms.is_empty() || u.named.is_some()))
             .collect();
         if live.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         }
         let in_category = |q: Query| match category {
             Some(c) => Query::InCategory(Box::new(q), c.to_string()),
@@ -1748,7 +1750,8 @@ impl Run<'_> {
         // An entry that lists it in a question ("tqdm in a jupyter notebook") may answer.
         let mut lacks_package = vec![false; docs.len()];
         let mut asks_package = vec![false; docs.len()];
-        if let Some((name, parts)) = self.uncovered_package(query, &live) {
+        let uncovered = self.uncovered_package(query, &live);
+        if let Some((name, parts)) = &uncovered {
             if explain {
                 eprintln!("explain: `{name}` names a package no entry is about");
             }
@@ -2034,7 +2037,7 @@ impl Run<'_> {
         {
             top.confident = true;
         }
-        Ok(hits)
+        Ok((hits, uncovered.map(|(name, _)| name)))
     }
 
     /// Whether a word may be a typo: not filler, not a name, and found nowhere in the guide
