@@ -731,7 +731,9 @@ fn clean_query(query: &str) -> String {
         // Paths (`/home/ann/app.py`, `C:\x`) name the user's files; `//` is an operator.
         // So does the address in a Django error page's title, `NoReverseMatch at /`.
         .filter(|&(at, w)| {
-            let path = w.matches('/').count() >= 2 && w.chars().any(char::is_alphanumeric);
+            let path = w.matches('/').count() >= 2
+                && w.chars().any(char::is_alphanumeric)
+                && date_shape(w).is_none();
             let address = w.starts_with('/') && at > 0 && words[at - 1] == "at";
             !(path || address || w.contains('\\'))
         })
@@ -2218,6 +2220,10 @@ mod tests {
         ] {
             assert_eq!(date_shape(word), shape, "{word}");
         }
+        // A format with slashes is not a path.
+        let outcome = ask("how to format today's date as dd/mm/yyyy");
+        assert!(outcome.confident());
+        assert!(outcome.hits[0].meta.id.starts_with("datetime-"));
         let outcome = ask("how do I parse a date string like 2024-03-01T10:00:00Z");
         assert!(outcome.confident());
         assert!(outcome.hits[0].meta.id.starts_with("datetime-"));
