@@ -68,7 +68,7 @@ fn main() {
     let index_dir = out.join("index");
     let _ = fs::remove_dir_all(&index_dir);
     fs::create_dir_all(&index_dir).unwrap();
-    let mut guide = GuideIndex::in_memory().unwrap();
+    let mut guide = GuideIndex::in_memory_for_binary().unwrap();
     guide
         .apply(&[], &entries, &fingerprint)
         .unwrap_or_else(|e| panic!("indexing the built-in guide: {e:#}"));
