@@ -1596,6 +1596,21 @@ impl Run<'_> {
             Box::new(Query::Key(Key::Loose(text::loose_key(query)))),
             NAMED_BOOST,
         ));
+        // Two words in a row that together are an entry's alias, singular or plural
+        // ("regular expressions", "context managers"), name it as one word would.
+        for pair in live.windows(2) {
+            let loose = text::loose_key(&format!("{} {}", pair[0].typed, pair[1].typed));
+            let singular = loose.strip_suffix('s').unwrap_or(&loose);
+            if let Some(key) = [loose.as_str(), singular]
+                .into_iter()
+                .find(|k| self.names_an_entry(k))
+            {
+                entry_query.push(Query::Boost(
+                    Box::new(Query::Key(Key::Loose(key.to_string()))),
+                    NAMED_BOOST,
+                ));
+            }
+        }
         let entry_query = in_category(Query::OfKind(
             Box::new(Query::Any(entry_query)),
             Kind::Entry,
@@ -2163,6 +2178,15 @@ mod tests {
             "django.core.exceptions.AppRegistryNotReady: Apps aren't loaded yet."
         ));
         assert!(!looks_like_error("how do I: do this"));
+    }
+
+    /// Two words that together are an entry's alias (`producer consumer`) name it, as one
+    /// word would: the entry on threads, which says both words often, comes second.
+    #[test]
+    fn two_words_that_are_an_alias_together_name_the_entry() {
+        let outcome = ask("a simple producer consumer setup with threads");
+        assert_eq!(outcome.hits[0].meta.id, "queues");
+        assert!(outcome.confident());
     }
 
     /// An entry's question holds a word of the query only as far as it holds the word's
