@@ -1788,6 +1788,40 @@ impl Run<'_> {
                 asks_package[k] = s.is_some();
             }
         }
+        // A language or tool other than Python (`javascript`, `java`, `git`) that some
+        // entries do cover in passing (a JavaScript section on CSRF tokens): only an entry that
+        // has it in its strong fields, or says it more than once, answers ("regex in
+        // javascript" is not answered by the entry on Python's `re`).
+        let other = live
+            .iter()
+            .filter(|u| !u.corrected)
+            .filter_map(|u| packages::named(&u.typed))
+            .find(|name| packages::is_other(name));
+        if let Some(name) = other
+            && uncovered.is_none()
+        {
+            let (parts, _) = self.analyze(&name);
+            let about = Query::All(
+                parts
+                    .iter()
+                    .map(|w| {
+                        Query::Any(STRONG.iter().map(|&f| Query::Term(f, w.clone())).collect())
+                    })
+                    .collect(),
+            );
+            let held = self.index.scores_at(&about, &docs, false);
+            for k in 0..docs.len() {
+                let often = parts
+                    .iter()
+                    .all(|w| self.index.term_freq(Field::Body, w, docs[k]) >= 2);
+                if held[k].is_none() && !often {
+                    if explain {
+                        eprintln!("explain: {} is not about `{name}`", candidates[k].id);
+                    }
+                    lacks_package[k] = true;
+                }
+            }
+        }
         // For each unit, the candidates that have it.
         let mut holders: Vec<Vec<bool>> = Vec::with_capacity(live.len());
         for unit in &live {
@@ -2186,6 +2220,23 @@ mod tests {
     fn two_words_that_are_an_alias_together_name_the_entry() {
         let outcome = ask("a simple producer consumer setup with threads");
         assert_eq!(outcome.hits[0].meta.id, "queues");
+        assert!(outcome.confident());
+    }
+
+    /// Another language named in a question is its topic: the entry on Python's regexes does
+    /// not answer for JavaScript, the one with a section on sending the CSRF token from
+    /// JavaScript does.
+    #[test]
+    fn another_language_is_answered_only_by_an_entry_about_it() {
+        let outcome = ask("how to use regex in javascript");
+        assert!(
+            !outcome.confident(),
+            "{:?}",
+            outcome.hits.first().map(|h| &h.meta.id)
+        );
+        assert!(!ask("java string to int").confident());
+        let outcome = ask("django csrf token in a javascript fetch call");
+        assert_eq!(outcome.hits[0].meta.id, "django-csrf");
         assert!(outcome.confident());
     }
 
