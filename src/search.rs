@@ -473,6 +473,11 @@ const UNKNOWN: f32 = 1.5;
 /// How far ahead of the next an entry matching nearly all the query must be to answer it.
 const DOMINANT: f32 = 1.5;
 
+/// The share of the query's rarity such an entry must hold in its strong fields: one that has
+/// every word only in its text (an example about stock prices in the caching entry) is a
+/// coincidence, however far ahead.
+const DOMINANT_STRONG: f32 = 0.2;
+
 /// What an entry of a library's family scores when the query does not name the library: a
 /// question about `async def` is asked of asyncio before Django's or FastAPI's async entries.
 const OFF_FAMILY: f32 = 0.6;
@@ -2048,8 +2053,10 @@ impl Run<'_> {
                 );
             }
             // A package the entry only mentions is not its topic either (`polars` in plotly).
-            let clear =
-                covered >= 0.9 && strength >= 0.1 && !mentions_topic[k] && !lacks_package[k];
+            let clear = covered >= 0.9
+                && strength >= DOMINANT_STRONG
+                && !mentions_topic[k]
+                && !lacks_package[k];
             scored.push((k, score, confident, clear, strength >= NEAR));
         }
         scored.sort_by(|a, b| {
@@ -2238,6 +2245,18 @@ mod tests {
         let outcome = ask("django csrf token in a javascript fetch call");
         assert_eq!(outcome.hits[0].meta.id, "django-csrf");
         assert!(outcome.confident());
+    }
+
+    /// An entry that has every word of a question only in its text does not answer it
+    /// because it is far ahead of the rest: the caching entry's example about stock prices.
+    #[test]
+    fn every_word_in_passing_is_not_an_answer() {
+        let outcome = ask("how to get stock prices in python");
+        assert!(
+            !outcome.confident(),
+            "{:?}",
+            outcome.hits.first().map(|h| &h.meta.id)
+        );
     }
 
     /// An entry's question holds a word of the query only as far as it holds the word's
