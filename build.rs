@@ -39,7 +39,8 @@ fn main() {
     let mut hasher = DefaultHasher::new();
     index::SCHEMA_VERSION.hash(&mut hasher);
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
-    let mut table = String::from("pub static FILES: &[(&str, &str)] = &[\n");
+    // Each file's path, its text and its front matter as parsed (see `Entry::with_front`).
+    let mut table = String::from("pub static FILES: &[(&str, &str, &str)] = &[\n");
     let mut entries = Vec::new();
     for path in &files {
         let rel = path
@@ -50,15 +51,17 @@ fn main() {
         let text = walk::read_text(path).unwrap_or_else(|p| panic!("{p}"));
         rel.hash(&mut hasher);
         text.hash(&mut hasher);
+        let entry = match Entry::parse(Origin::Builtin(rel.clone()), &text) {
+            Ok(entry) => entry,
+            Err(problem) => panic!("the built-in guide has a broken entry: {problem}"),
+        };
         let _ = writeln!(
             table,
-            "    ({rel:?}, include_str!({:?})),",
-            path.display().to_string()
+            "    ({rel:?}, include_str!({:?}), {:?}),",
+            path.display().to_string(),
+            entry.front_json()
         );
-        match Entry::parse(Origin::Builtin(rel), &text) {
-            Ok(entry) => entries.push(entry),
-            Err(problem) => panic!("the built-in guide has a broken entry: {problem}"),
-        }
+        entries.push(entry);
     }
     table.push_str("];\n");
     let fingerprint = format!("{:016x}", hasher.finish());

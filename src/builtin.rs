@@ -10,10 +10,16 @@ include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
 
 /// The text of a built-in entry file, by its path under `kb/`.
 pub fn text(rel: &str) -> Option<&'static str> {
+    file(rel).map(|(text, _)| text)
+}
+
+/// The text of a built-in entry file and its front matter as `build.rs` parsed it (JSON, for
+/// `Entry::with_front`).
+pub fn file(rel: &str) -> Option<(&'static str, &'static str)> {
     FILES
-        .binary_search_by(|(r, _)| (*r).cmp(rel))
+        .binary_search_by(|(r, _, _)| (*r).cmp(rel))
         .ok()
-        .map(|i| FILES[i].1)
+        .map(|i| (FILES[i].1, FILES[i].2))
 }
 
 /// The built-in index, read where it lies in the binary.
@@ -41,12 +47,16 @@ mod tests {
     use guide::entry::{Entry, Origin};
     use guide::markdown::{self, Block};
 
+    /// Every entry parses, and the entry read back from its saved front matter is the one its
+    /// text parses to (`show` reads it that way).
     #[test]
     fn files_are_sorted_and_every_entry_parses() {
         assert!(FILES.windows(2).all(|w| w[0].0 < w[1].0));
-        for (rel, body) in FILES {
+        for (rel, body, front) in FILES {
             assert_eq!(text(rel), Some(*body));
-            Entry::parse(Origin::Builtin(rel.to_string()), body).unwrap();
+            let origin = Origin::Builtin(rel.to_string());
+            let parsed = Entry::parse(origin.clone(), body).unwrap();
+            assert_eq!(Entry::with_front(origin, body, front), Some(parsed));
         }
         assert_eq!(index().unwrap().entry_count() as usize, FILES.len());
     }
@@ -54,9 +64,9 @@ mod tests {
     #[test]
     fn the_colours_of_the_guide_are_precomputed_exactly() {
         let h = runs::Highlighter::new(Theme::Dark);
-        let (_, text) = FILES
+        let (_, text, _) = FILES
             .iter()
-            .find(|(r, _)| r.ends_with("decorators.md"))
+            .find(|(r, _, _)| r.ends_with("decorators.md"))
             .unwrap();
         let mut blocks = 0;
         for block in markdown::blocks(markdown::body_of(text)) {

@@ -392,11 +392,18 @@ pub fn text_of(origin: &Origin) -> Option<String> {
 }
 
 /// An entry's text, read and parsed: the one way from a place to an [`Entry`].
+/// A built-in entry was parsed and validated when the binary was built: its front matter is
+/// read back from what that parse saved.
 pub fn read_entry(origin: &Origin) -> Result<Entry> {
     let text = match origin {
-        Origin::Builtin(rel) => builtin::text(rel)
-            .map(str::to_string)
-            .ok_or_else(|| anyhow!("this pyguide has no built-in entry {rel}"))?,
+        Origin::Builtin(rel) => {
+            let (text, front) = builtin::file(rel)
+                .ok_or_else(|| anyhow!("this pyguide has no built-in entry {rel}"))?;
+            if let Some(entry) = Entry::with_front(origin.clone(), text, front) {
+                return Ok(entry);
+            }
+            text.to_string()
+        }
         Origin::User(path) => walk::read_text(path).map_err(|p| anyhow!("{p}"))?,
     };
     Entry::parse(origin.clone(), &text).map_err(|p| anyhow!("{p}"))
@@ -406,7 +413,7 @@ pub fn read_entry(origin: &Origin) -> Result<Entry> {
 pub fn builtin_entries() -> (Vec<Entry>, Vec<Problem>) {
     let mut entries = Vec::new();
     let mut problems = Vec::new();
-    for (rel, text) in builtin::FILES {
+    for (rel, text, _) in builtin::FILES {
         match Entry::parse(Origin::Builtin(rel.to_string()), text) {
             Ok(e) => entries.push(e),
             Err(p) => problems.push(p),

@@ -174,6 +174,14 @@ pub struct Entry {
     key_lines: BTreeMap<&'static str, usize>,
 }
 
+/// An entry's front matter as parsed and validated, saved as JSON: `build.rs` saves the
+/// built-in entries', so that showing one parses no YAML (a fifth of a `show`'s instructions).
+#[derive(Serialize, Deserialize)]
+struct SavedFront {
+    meta: Meta,
+    questions: Vec<String>,
+}
+
 /// The front matter exactly as written; unknown keys are errors, so `tittle:` cannot pass.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -309,6 +317,32 @@ impl Entry {
         };
         entry.validate()?;
         Ok(entry)
+    }
+
+    /// The parsed front matter as JSON, for [`Entry::with_front`].
+    pub fn front_json(&self) -> String {
+        let saved = SavedFront {
+            meta: self.meta.clone(),
+            questions: self.questions.clone(),
+        };
+        serde_json::to_string(&saved).expect("plain strings serialize")
+    }
+
+    /// The entry in `text`, whose front matter [`Entry::parse`] parsed and validated before as
+    /// `json` (see [`Entry::front_json`]): the same entry, without parsing the YAML again.
+    /// `None` when the text has no front matter or the JSON does not read.
+    pub fn with_front(origin: Origin, text: &str, json: &str) -> Option<Entry> {
+        let saved: SavedFront = serde_json::from_str(json).ok()?;
+        let text = normalize(text);
+        let front = markdown::split_front_matter(&text).ok()?;
+        Some(Entry {
+            meta: saved.meta,
+            questions: saved.questions,
+            body: front.body.to_string(),
+            body_line: front.closing_line + 1,
+            key_lines: key_lines(front.yaml),
+            origin,
+        })
     }
 
     pub fn id(&self) -> &str {
