@@ -7,7 +7,9 @@
 const NAMES: &str = include_str!("../data/packages.txt");
 
 /// Languages, tools and platforms other than Python that a question may be about ("how do I
-/// center a div", "git undo last commit", "regex in javascript"). Sorted.
+/// center a div", "git undo last commit", "regex in javascript"). Sorted. Not the names that
+/// are common English words too (`react`, `swift`): "CORS error from my react frontend"
+/// asks about FastAPI.
 const OTHERS: &[&str] = &[
     "angular",
     "bash",
@@ -36,11 +38,9 @@ const OTHERS: &[&str] = &[
     "php",
     "powershell",
     "rails",
-    "react",
     "ruby",
     "scala",
     "svelte",
-    "swift",
     "typescript",
     "vercel",
     "vim",
