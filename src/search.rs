@@ -1188,6 +1188,19 @@ impl Run<'_> {
                 vec![(typed.to_string(), quoted, called)]
             })
             .collect();
+        // A slash between two words that say something ("Series / DataFrame", "loop /
+        // lambda") separates them, as "or" would; asked about ("what does / mean"), it stands
+        // by filler.
+        let said = |w: &(String, bool, bool)| {
+            w.0.chars().any(char::is_alphabetic)
+                && !STOP_WORDS.contains(&w.0.to_lowercase().as_str())
+        };
+        let separators: Vec<usize> = (1..words.len().saturating_sub(1))
+            .filter(|&k| words[k].0 == "/" && said(&words[k - 1]) && said(&words[k + 1]))
+            .collect();
+        for k in separators.into_iter().rev() {
+            words.remove(k);
+        }
         let mut next = 0;
         while next < words.len() {
             let (typed, quoted, called) = words[next].clone();
@@ -1515,9 +1528,15 @@ impl Run<'_> {
         if let Some(named) = &unit.named
             && fields.iter().any(|(f, _)| *f == Field::Title)
         {
+            // An operator (`/`, `:=`) has no words to match: naming the entry is all it does.
+            let boost = if unit.forms.is_empty() {
+                NAMED_BOOST
+            } else {
+                UNIT_NAMED_BOOST
+            };
             clauses.push(Query::Boost(
                 Box::new(Query::Key(Key::Loose(named.clone()))),
-                UNIT_NAMED_BOOST,
+                boost,
             ));
         }
         Query::Any(clauses)
@@ -2257,6 +2276,18 @@ mod tests {
             "{:?}",
             outcome.hits.first().map(|h| &h.meta.id)
         );
+    }
+
+    /// A slash between two words separates them; asked about, it names the entry on
+    /// positional-only parameters.
+    #[test]
+    fn a_slash_between_words_separates_them_and_alone_names_its_entry() {
+        let outcome = ask("Pretty-print an entire Pandas Series / DataFrame");
+        assert_eq!(outcome.hits[0].meta.id, "pandas");
+        assert!(outcome.confident());
+        let outcome = ask("what does / mean in a function signature");
+        assert_eq!(outcome.hits[0].meta.id, "keyword-only-arguments");
+        assert!(outcome.confident());
     }
 
     /// An entry's question holds a word of the query only as far as it holds the word's
