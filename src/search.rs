@@ -1620,12 +1620,13 @@ impl Run<'_> {
             Box::new(Query::Key(Key::Loose(text::loose_key(query)))),
             NAMED_BOOST,
         ));
-        // Two words in a row that together are an entry's alias, singular or plural
-        // ("regular expressions", "context managers"), name it as one word would.
+        // Two words in a row that together are an entry's id or alias, singular or plural
+        // ("regular expressions", "numpy array"), name it as one word would.
         for pair in live.windows(2) {
             let loose = text::loose_key(&format!("{} {}", pair[0].typed, pair[1].typed));
             let singular = loose.strip_suffix('s').unwrap_or(&loose);
-            if let Some(key) = [loose.as_str(), singular]
+            let plural = format!("{loose}s");
+            if let Some(key) = [loose.as_str(), singular, &plural]
                 .into_iter()
                 .find(|k| self.names_an_entry(k))
             {
