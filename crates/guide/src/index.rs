@@ -53,6 +53,9 @@ pub const VOCAB_FILE: &str = "vocab.txt";
 /// The doc store's block size in the built-in index (tantivy's default is 16 KiB).
 const BINARY_STORE_BLOCK: usize = 2048;
 
+/// The file in which tantivy keeps an index's segments and settings.
+const META_FILE: &str = "meta.json";
+
 /// The analyzer for searchable text: code-aware words, English stems.
 const STEMMED: &str = "pyguide";
 
@@ -436,7 +439,10 @@ impl GuideIndex {
     pub fn copy_static(files: &'static [(&'static str, &'static [u8])]) -> Result<GuideIndex> {
         let ram = RamDirectory::create();
         for (name, bytes) in files {
-            if *name != VOCAB_FILE {
+            if *name == META_FILE {
+                ram.atomic_write(Path::new(name), &with_default_settings(bytes)?)
+                    .context("cannot load the built-in index")?;
+            } else if *name != VOCAB_FILE {
                 ram.atomic_write(Path::new(name), bytes)
                     .context("cannot load the built-in index")?;
             }
@@ -992,6 +998,16 @@ fn writer_for(index: &Index, docs: usize) -> Result<IndexWriter> {
 /// A checksum of what a document stores: every stored field but the sum itself, in the order
 /// the doc store keeps them. The doc store's compression has no checksum of its own: a flipped
 /// bit there can decode into other, valid-looking text, which this catches.
+/// An index's `meta.json` with tantivy's default settings. The built-in index keeps its doc
+/// store uncompressed (see [`GuideIndex::in_memory_for_binary`]); a copy that a user's entries
+/// are added to, and that is saved to disk, stores them compressed like any other index.
+fn with_default_settings(meta: &[u8]) -> Result<Vec<u8>> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(meta).context("the built-in index's metadata does not read")?;
+    value["index_settings"] = serde_json::to_value(IndexSettings::default())?;
+    Ok(serde_json::to_vec(&value)?)
+}
+
 fn stored_sum(schema: &Schema, sum: TField, doc: &TantivyDocument) -> String {
     // FNV-1a, 64 bits: stable across builds and platforms.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -1163,6 +1179,34 @@ mod tests {
             "---\nid: {id}\ntitle: \"{id} title\"\nsummary: s\ncategory: syntax\naliases: [\"{id}-alias\"]\nquestions: [\"why does {id} happen\"]\n---\n{body}"
         );
         Entry::parse(Origin::User(format!("/kb/{id}.md").into()), &text).unwrap()
+    }
+
+    /// The built-in index's doc store is uncompressed; a copy that takes a user's entries
+    /// goes back to tantivy's defaults, so the guides saved to disk stay compressed.
+    #[test]
+    fn a_copy_of_the_built_in_index_stores_new_entries_compressed() {
+        let mut built = GuideIndex::in_memory_for_binary().unwrap();
+        built
+            .apply(&[], &[entry("alpha", "## A\nText.\n")], "p1")
+            .unwrap();
+        assert_eq!(
+            built.index.settings().docstore_compression,
+            Compressor::None
+        );
+        let dir = tempfile::tempdir().unwrap();
+        built.export(dir.path()).unwrap();
+        let files: Vec<(&'static str, &'static [u8])> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let name: &'static str = e.file_name().to_string_lossy().into_owned().leak();
+                let bytes: &'static [u8] = fs::read(e.path()).unwrap().leak();
+                (name, bytes)
+            })
+            .collect();
+        let copy = GuideIndex::copy_static(files.leak()).unwrap();
+        assert_eq!(copy.index.settings(), &IndexSettings::default());
+        assert!(copy.has(&Key::Id("alpha".into())));
     }
 
     #[test]
