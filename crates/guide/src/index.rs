@@ -637,7 +637,13 @@ impl GuideIndex {
         else {
             return 0;
         };
-        if postings.seek(addr.doc_id) == addr.doc_id {
+        // A posting list starts at its first document; `seek` only moves forward.
+        let at = if postings.doc() < addr.doc_id {
+            postings.seek(addr.doc_id)
+        } else {
+            postings.doc()
+        };
+        if at == addr.doc_id {
             postings.term_freq()
         } else {
             0
