@@ -392,6 +392,7 @@ pub fn text_of(origin: &Origin) -> Option<String> {
 }
 
 /// An entry's text, read and parsed: the one way from a place to an [`Entry`].
+///
 /// A built-in entry was parsed and validated when the binary was built: its front matter is
 /// read back from what that parse saved.
 pub fn read_entry(origin: &Origin) -> Result<Entry> {

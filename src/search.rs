@@ -1836,10 +1836,12 @@ impl Run<'_> {
             );
             let held = self.index.scores_at(&about, &docs, false);
             for k in 0..docs.len() {
-                let often = parts
-                    .iter()
-                    .all(|w| self.index.term_freq(Field::Body, w, docs[k]) >= 2);
-                if held[k].is_none() && !often {
+                let often = || {
+                    parts
+                        .iter()
+                        .all(|w| self.index.term_freq(Field::Body, w, docs[k]) >= 2)
+                };
+                if held[k].is_none() && !often() {
                     if explain {
                         eprintln!("explain: {} is not about `{name}`", candidates[k].id);
                     }

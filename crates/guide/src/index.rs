@@ -1001,9 +1001,6 @@ fn writer_for(index: &Index, docs: usize) -> Result<IndexWriter> {
         .context("cannot start writing the index")
 }
 
-/// A checksum of what a document stores: every stored field but the sum itself, in the order
-/// the doc store keeps them. The doc store's compression has no checksum of its own: a flipped
-/// bit there can decode into other, valid-looking text, which this catches.
 /// An index's `meta.json` with tantivy's default settings. The built-in index keeps its doc
 /// store uncompressed (see [`GuideIndex::in_memory_for_binary`]); a copy that a user's entries
 /// are added to, and that is saved to disk, stores them compressed like any other index.
@@ -1014,6 +1011,9 @@ fn with_default_settings(meta: &[u8]) -> Result<Vec<u8>> {
     Ok(serde_json::to_vec(&value)?)
 }
 
+/// A checksum of what a document stores: every stored field but the sum itself, in the order
+/// the doc store keeps them. The doc store's compression has no checksum of its own: a flipped
+/// bit there can decode into other, valid-looking text, which this catches.
 fn stored_sum(schema: &Schema, sum: TField, doc: &TantivyDocument) -> String {
     // FNV-1a, 64 bits: stable across builds and platforms.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
