@@ -54,11 +54,12 @@ pub fn is_other(name: &str) -> bool {
     OTHERS.binary_search(&name).is_ok()
 }
 
-/// The package or module a query word names, if any: the word lowercased up to its first
-/// character that is not a letter or digit (`discord.py` -> `discord`,
-/// `selenium.common.exceptions.X` -> `selenium`, `PyQt5` -> `pyqt5`).
+/// The package or module a query word names, if any: the word lowercased, from its first
+/// letter or digit up to the next character that is not one (`discord.py` -> `discord`,
+/// `selenium.common.exceptions.X` -> `selenium`, `PyQt5` -> `pyqt5`, `.docx` -> `docx`).
 pub fn named(word: &str) -> Option<String> {
     let head: String = word
+        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
         .chars()
         .take_while(char::is_ascii_alphanumeric)
         .collect::<String>()
@@ -132,6 +133,8 @@ mod tests {
             named("selenium.common.exceptions.NoSuchElementException:").as_deref(),
             Some("selenium")
         );
+        assert_eq!(named(".docx").as_deref(), Some("docx"));
+        assert_eq!(named("`tkinter`").as_deref(), Some("tkinter"));
         assert_eq!(named("center"), None);
         assert_eq!(named("'list'"), None);
     }

@@ -482,6 +482,10 @@ const DOMINANT_STRONG: f32 = 0.2;
 /// question about `async def` is asked of asyncio before Django's or FastAPI's async entries.
 const OFF_FAMILY: f32 = 0.6;
 
+/// The built-in categories of the language and its standard library (as the index stems
+/// them): their entries are no library's family.
+const CORE_CATEGORIES: [&str; 2] = ["stdlib", "syntax"];
+
 /// A word in at most this share of the entries can name a family of them.
 const FAMILY_SHARE: f32 = 0.25;
 
@@ -1023,10 +1027,10 @@ impl Run<'_> {
         n
     }
 
-    /// The library an entry's id names, stemmed, when the id starts with it and other
-    /// entries' ids do too (`django-forms`, `django-admin`): a family of entries about one
-    /// library. A word in many entries (`data-model`, `data-classes-compared`) is not a
-    /// library's name.
+    /// The library an entry's id names, stemmed, when the id starts with it and another
+    /// entry's id does too (`django-forms`, `django-admin`; not `everyday-errors` and
+    /// `pandas-everyday`): a family of entries about one library. A word in many entries
+    /// (`data-model`, `data-classes-compared`) is not a library's name.
     fn family(&mut self, id: &str) -> Option<String> {
         let (prefix, _) = id.split_once('-')?;
         if let Some(known) = self.families.get(prefix) {
@@ -1035,7 +1039,7 @@ impl Run<'_> {
         let (parts, _) = self.analyze(prefix);
         let family = match parts.as_slice() {
             [stem]
-                if self.index.df(Field::Names, stem) >= 2
+                if self.index.ids_starting(&format!("{prefix}-"), 2)
                     && self.df(stem) as f32 <= self.entries * FAMILY_SHARE =>
             {
                 Some(stem.clone())
@@ -1288,10 +1292,12 @@ impl Run<'_> {
             };
             // A name or value the guide does not have (`'blog_post'`, `get_data()`,
             // `in.mp4`) is the user's own, not a topic: it neither helps nor hurts.
+            // A dotted name the guide lacks whole that starts with a library it has
+            // (`sqlalchemy.exc.IntegrityError`) is read by its parts too, below.
             if !unit.stop
                 && unit.named.is_none()
-                && is_data(typed, quoted, true)
                 && self.unit_df(&unit) == 0
+                && (is_data(typed, quoted, true) || self.starts_with_known_library(typed))
             {
                 // A dotted name the guide lacks whole (`ForeignKey.__init__`) is read part
                 // by part: a part the guide knows is still a topic. Not a quoted value, a file
@@ -1329,6 +1335,20 @@ impl Run<'_> {
             (unit.weight, unit.rarity) = self.weight(unit);
         }
         units
+    }
+
+    /// Whether a dotted name starts with a package or module the guide has a word for
+    /// (`sqlalchemy.exc.IntegrityError`; not `java.lang.NullPointerException`'s `java` when
+    /// no entry says it).
+    fn starts_with_known_library(&mut self, typed: &str) -> bool {
+        let Some(head) = typed
+            .split_once('.')
+            .and_then(|(head, _)| packages::named(head))
+        else {
+            return false;
+        };
+        let (words, _) = self.analyze(&head);
+        !words.is_empty() && words.iter().all(|w| self.df(w) > 0)
     }
 
     /// Joins adjacent units when their run-together spelling is a word of the guide: "query
@@ -1770,7 +1790,19 @@ impl Run<'_> {
         let mut lacks_topic = vec![false; docs.len()];
         // The topic word only in passing (see below): not an answer however much else matches.
         let mut mentions_topic = vec![false; docs.len()];
-        let families: Vec<Option<String>> = candidates.iter().map(|c| self.family(&c.id)).collect();
+        // Entries of the language and its standard library are asked about without naming a
+        // module (`concurrent-futures`, `datetime-arithmetic`): only a library's are a family.
+        let families: Vec<Option<String>> = candidates
+            .iter()
+            .zip(&docs)
+            .map(|(c, &doc)| {
+                // (The category is among the entry's names, with its id's words.)
+                let core = CORE_CATEGORIES
+                    .iter()
+                    .any(|cat| self.index.term_freq(Field::Names, cat, doc) > 0);
+                if core { None } else { self.family(&c.id) }
+            })
+            .collect();
         // A query that starts with a word no entry has names a topic the guide lacks
         // ("tortoise orm prefetch related", "selenium.common.exceptions...: Unable to locate
         // element"): the rest of it may match an entry well, but about something else.
@@ -2499,6 +2531,11 @@ mod tests {
         // Two ids start with `data`, but most entries have the word: not a library.
         assert_eq!(run.family("data-model"), None);
         assert_eq!(run.family("asyncio"), None);
+        // A word later in another id is no family: `everyday-errors` and `pandas-everyday`.
+        assert_eq!(run.family("everyday-errors"), None);
+        // The standard library's entries are asked about without naming their module.
+        let out = ask("how do I use a ThreadPoolExecutor");
+        assert_eq!(out.hits[0].meta.id, "concurrent-futures");
         // A question about async code, not about a framework, is asked of asyncio (or of the
         // entry comparing it with threads and processes, which explains the blocking call).
         let out = ask("my async code runs one after another instead of concurrently");
@@ -2684,6 +2721,13 @@ mod tests {
         for word in ["h5py", "HDF5"] {
             assert!(units.contains(&(word.to_string(), false)), "{units:?}");
         }
+        // So is an exception's dotted name that starts with a library the guide has.
+        let units = units_of("sqlalchemy.exc.SomeNewError: x");
+        assert!(
+            units.contains(&("SomeNewError".to_string(), false)),
+            "{units:?}"
+        );
+        assert!(units[0].0.starts_with("sqlalchemy "), "{units:?}");
         // A quoted value, a file name and a name with digits stay whole, and left out.
         for query in [
             "'tasks.send_email' x",

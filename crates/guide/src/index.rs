@@ -686,6 +686,32 @@ impl GuideIndex {
         Ok(ids)
     }
 
+    /// Whether at least `n` ids start with `prefix` (ids deleted since the last merge may be
+    /// counted: a statistic), from the keys' dictionary alone.
+    pub fn ids_starting(&self, prefix: &str, n: usize) -> bool {
+        let from = format!("i:{prefix}");
+        let mut to = from.clone().into_bytes();
+        to.push(0xff);
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        for segment in self.searcher().segment_readers() {
+            let Ok(inverted) = segment.inverted_index(self.fields.key) else {
+                continue;
+            };
+            let Ok(mut terms) = inverted.terms().range().ge(&from).lt(&to).into_stream() else {
+                continue;
+            };
+            while terms.advance() {
+                if !seen.iter().any(|k| k == terms.key()) {
+                    seen.push(terms.key().to_vec());
+                    if seen.len() >= n {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
     /// The entry documents with this key, in index order.
     pub fn lookup(&self, key: &Key) -> Result<Vec<Found>> {
         let query = self.compile(&Query::OfKind(
