@@ -919,6 +919,37 @@ fn is_misspelt_filler(word: &str) -> bool {
         })
 }
 
+/// Whether two words of the same length differ in exactly one letter, neither a vowel for
+/// a vowel (a spelling slip: `arithmatic`) nor a key next to the other's on a QWERTY
+/// keyboard (a finger's slip: `qyery`): `prime` and `price` are two words.
+fn far_keys_swapped(typed: &str, candidate: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (typed.chars().collect(), candidate.chars().collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut differ = a.iter().zip(&b).filter(|(x, y)| x != y);
+    let (Some((x, y)), None) = (differ.next(), differ.next()) else {
+        return false;
+    };
+    let vowel = |c: &char| "aeiouy".contains(*c);
+    if vowel(x) && vowel(y) {
+        return false;
+    }
+    match (key_position(*x), key_position(*y)) {
+        (Some((rx, cx)), Some((ry, cy))) => rx.abs_diff(ry) > 1 || (cx - cy).abs() > 1.0,
+        _ => false,
+    }
+}
+
+/// A letter's row and horizontal place on a QWERTY keyboard (rows are staggered).
+fn key_position(c: char) -> Option<(usize, f32)> {
+    const ROWS: [(&str, f32); 3] = [("qwertyuiop", 0.0), ("asdfghjkl", 0.25), ("zxcvbnm", 0.75)];
+    ROWS.iter().enumerate().find_map(|(row, (keys, offset))| {
+        keys.find(c.to_ascii_lowercase())
+            .map(|col| (row, col as f32 + offset))
+    })
+}
+
 /// Whether a word looks like a file name: `in.mp4`, `settings.py`.
 fn is_file_name(word: &str) -> bool {
     word.rsplit_once('.').is_some_and(|(stem, ext)| {
@@ -1460,6 +1491,11 @@ impl Run<'_> {
         // enter) is another word, not a typo.
         let candidates = self.index.vocab().closest(&word, max_distance, true);
         for (candidate, _) in candidates.into_iter().take(8) {
+            // One letter for another is a slip of the finger only between neighbouring keys:
+            // `prime` is not `price` mistyped.
+            if far_keys_swapped(&word, &candidate) {
+                continue;
+            }
             let stem = self.stems.stem(&candidate);
             if self.df(&stem) > 0 {
                 return Some(candidate);
@@ -2438,6 +2474,25 @@ mod tests {
             assert!(outcome.confident(), "{typo}");
             assert_eq!(outcome.hits[0].meta.id, id, "{typo}");
         }
+    }
+
+    #[test]
+    fn only_a_neighbouring_key_or_a_vowel_is_a_slip_for_one_letter() {
+        assert!(far_keys_swapped("prime", "price"));
+        assert!(far_keys_swapped("walrus", "walkus"));
+        // A neighbouring key, a vowel for a vowel, and other kinds of typo are slips.
+        assert!(!far_keys_swapped("qyery", "query"));
+        assert!(!far_keys_swapped("arithmatic", "arithmetic"));
+        assert!(!far_keys_swapped("asyncoi", "asyncio"));
+        assert!(!far_keys_swapped("funtion", "function"));
+        // "What's the fastest way to check whether a large number is prime?" is no
+        // question about prices.
+        assert!(
+            !ask("What's the fastest way to check whether a large number is prime?")
+                .hits
+                .first()
+                .is_some_and(|h| h.confident)
+        );
     }
 
     #[test]

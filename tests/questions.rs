@@ -142,7 +142,7 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
     );
 }
 
-/// The floors sit just under what the search reaches today (top-1 0.879, MRR 0.931, honest
+/// The floors sit just under what the search reaches today (top-1 0.885, MRR 0.936, honest
 /// 0.909 on 2,338 + 164 questions), so a change that makes it worse fails. The honest floor
 /// went from 0.87 to 0.86 when nineteen entries were added at once: each new entry's words
 /// (`bucket`, `S3` in the file-uploads entry) are shared by questions nothing answers
@@ -162,9 +162,10 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
 /// Raised to 0.88 when a query that names a Python package no entry is about (`tkinter`,
 /// `polars`, `selenium`; src/packages.rs) stopped being answered for sure: 0.860 -> 0.896,
 /// and to 0.90, the goal, when languages and tools other than Python (`div`, `bash`)
-/// joined it: 0.909.
-const TOP1: f64 = 0.87;
-const MRR: f64 = 0.925;
+/// joined it: 0.909. Top-1 and MRR raised to 0.88 / 0.93 when library families were fixed
+/// and every entry got plain questions for its main task (0.880 -> 0.885, 0.932 -> 0.936).
+const TOP1: f64 = 0.88;
+const MRR: f64 = 0.93;
 const HONEST: f64 = 0.90;
 
 #[test]
