@@ -1828,16 +1828,17 @@ impl Run<'_> {
         let mut mentions_topic = vec![false; docs.len()];
         // Entries of the language and its standard library are asked about without naming a
         // module (`concurrent-futures`, `datetime-arithmetic`): only a library's are a family.
+        // (The category is among the entry's names, with its id's words.)
+        let core = Query::Any(
+            CORE_CATEGORIES
+                .iter()
+                .map(|cat| Query::Term(Field::Names, cat.to_string()))
+                .collect(),
+        );
         let families: Vec<Option<String>> = candidates
             .iter()
-            .zip(&docs)
-            .map(|(c, &doc)| {
-                // (The category is among the entry's names, with its id's words.)
-                let core = CORE_CATEGORIES
-                    .iter()
-                    .any(|cat| self.index.term_freq(Field::Names, cat, doc) > 0);
-                if core { None } else { self.family(&c.id) }
-            })
+            .zip(self.index.scores_at(&core, &docs, false))
+            .map(|(c, core)| core.is_none().then(|| self.family(&c.id)).flatten())
             .collect();
         // A query that starts with a word no entry has names a topic the guide lacks
         // ("tortoise orm prefetch related", "selenium.common.exceptions...: Unable to locate
