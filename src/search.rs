@@ -2103,6 +2103,21 @@ impl Run<'_> {
                     .is_some_and(|stem| !query_words.contains(stem) && !owned.contains(stem))
             })
             .collect();
+        // An error raised by one library (`sqlalchemy.exc.IntegrityError: ...`) is not
+        // answered for sure by another library's entry, however well its words match
+        // (Django's get_or_create has the same UNIQUE constraint error). Not a library the
+        // message only names (`No module named 'numpy'`).
+        let raised_by = query
+            .split_once(": ")
+            .and_then(|(head, _)| head.split_once('.'))
+            .filter(|(library, _)| !library.contains(char::is_whitespace))
+            .map(|(library, _)| self.analyze(library).0);
+        let names_a_family = raised_by.is_some_and(|words| {
+            families
+                .iter()
+                .flatten()
+                .any(|f| words.iter().any(|w| w == f))
+        });
         for (k, c) in candidates.iter().enumerate() {
             let coverage = anywhere[k] / total;
             let section_score = c.section.as_ref().map_or(0.0, |(s, _)| *s);
@@ -2127,8 +2142,10 @@ impl Run<'_> {
                 && !mentions_topic[k]
                 && coverage >= HOLDS_MOST
                 && strength >= HOLDS_STRONG;
-            let confident =
-                ((topical && answered) || holds_most) && !leads_unknown && !lacks_package[k];
+            let confident = ((topical && answered) || holds_most)
+                && !leads_unknown
+                && !lacks_package[k]
+                && !(off_family[k] && names_a_family);
             if explain {
                 eprintln!(
                     "explain: {:<26} score {score:7.2} = (entry {:6.2} + section {:6.2} + near {:6.2} + asked {:6.2}) x coverage {coverage:.2}^{COVERAGE_POWER} x alike {:.2} x exact {:.2}; strong {:.2}{}",
@@ -2599,6 +2616,15 @@ mod tests {
             ["asyncio", "concurrency-choice"].contains(&out.hits[0].meta.id.as_str()),
             "{}",
             out.hits[0].meta.id
+        );
+        // An error another library raised is not answered for sure by Django's entry.
+        let out = ask("sqlalchemy.exc.IntegrityError: UNIQUE constraint failed: users.email");
+        assert!(
+            out.hits
+                .iter()
+                .all(|h| !(h.confident && h.meta.id.starts_with("django-"))),
+            "{:?}",
+            out.hits.iter().map(|h| &h.meta.id).collect::<Vec<_>>()
         );
         // A word only the family's entries have keeps them first.
         let out = ask("signals not sent by bulk_create");
