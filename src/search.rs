@@ -886,6 +886,15 @@ fn holds_error(query: &str) -> bool {
     })
 }
 
+/// The class of a pasted error, `X` in `X: message` with no space in X, whatever it is
+/// called (`subprocess.TimeoutExpired`, `sqlalchemy.exc.IntegrityError`).
+fn pasted_class(query: &str) -> Option<&str> {
+    query
+        .split_once(": ")
+        .map(|(head, _)| head)
+        .filter(|head| !head.is_empty() && !head.contains(char::is_whitespace))
+}
+
 /// Whether a word with digits reads as the name of a library or tool (`PyQt5`, `boto3`,
 /// `cv2`, `log4j`) rather than a value (`0x7f3a`, `e3b0c442`): it starts with a letter and
 /// has two letters or more and one short run of digits.
@@ -2107,10 +2116,8 @@ impl Run<'_> {
         // answered for sure by another library's entry, however well its words match
         // (Django's get_or_create has the same UNIQUE constraint error). Not a library the
         // message only names (`No module named 'numpy'`).
-        let raised_by = query
-            .split_once(": ")
-            .and_then(|(head, _)| head.split_once('.'))
-            .filter(|(library, _)| !library.contains(char::is_whitespace))
+        let raised_by = pasted_class(query)
+            .and_then(|class| class.split_once('.'))
             .map(|(library, _)| self.analyze(library).0);
         let names_a_family = raised_by.is_some_and(|words| {
             families
@@ -2219,13 +2226,7 @@ impl Run<'_> {
     /// its id, title or aliases, and at most [`UNCOVERED_DF`] entries mention; with its
     /// stemmed words.
     fn uncovered_package(&mut self, query: &str, live: &[&Unit]) -> Option<(String, Vec<String>)> {
-        // `X: message`, with no space in X: a pasted error, whatever its class is called
-        // (`subprocess.TimeoutExpired`).
-        let pasted = query
-            .split_once(": ")
-            .map(|(head, _)| head)
-            .filter(|head| !head.is_empty() && !head.contains(char::is_whitespace));
-        let names: Vec<String> = if let Some(head) = pasted {
+        let names: Vec<String> = if let Some(head) = pasted_class(query) {
             head.split('.').filter_map(packages::named).collect()
         } else {
             live.iter()
