@@ -6,19 +6,25 @@
 
 const NAMES: &str = include_str!("../data/packages.txt");
 
-/// Languages, tools and platforms other than Python that a question may be about ("how do I
-/// center a div", "git undo last commit", "regex in javascript"). Sorted. Not the names that
+/// Languages, tools and platforms other than Python, and tools around Python that the guide
+/// does not cover (conda, Jupyter, IDEs), that a question may be about ("how do I center a
+/// div", "git undo last commit", "regex in javascript", "conda activate fails"). Sorted. Not the names that
 /// are common English words too (`react`, `swift`): "CORS error from my react frontend"
 /// asks about FastAPI.
 const OTHERS: &[&str] = &[
+    "anaconda",
     "angular",
     "bash",
+    "colab",
+    "conda",
     "csharp",
     "css",
+    "dart",
     "div",
     "docker",
     "dotnet",
     "emacs",
+    "flutter",
     "git",
     "github",
     "gitlab",
@@ -28,22 +34,28 @@ const OTHERS: &[&str] = &[
     "java",
     "javascript",
     "jquery",
+    "jupyter",
     "kotlin",
     "kubernetes",
     "laravel",
+    "lua",
+    "matlab",
     "neovim",
     "nodejs",
     "npm",
     "perl",
     "php",
     "powershell",
+    "pycharm",
     "rails",
     "ruby",
+    "rust",
     "scala",
     "svelte",
     "typescript",
     "vercel",
     "vim",
+    "vscode",
     "vue",
     "zsh",
 ];

@@ -910,6 +910,16 @@ fn is_product_name(word: &str) -> bool {
         && runs[0].len() <= 2
 }
 
+/// What a library is called after its name ("the requests library"): filler there.
+const KINDS: &[&str] = &[
+    "framework",
+    "lib",
+    "libraries",
+    "library",
+    "module",
+    "package",
+];
+
 /// Verbs that are filler before "out" ("figure out which user", "find out why").
 const PHRASAL_VERBS: &[&str] = &["figure", "figured", "figuring", "find", "found", "work"];
 
@@ -1279,12 +1289,22 @@ impl Run<'_> {
                 && words
                     .get(next)
                     .is_some_and(|(w, _, _)| w.eq_ignore_ascii_case("out"));
+            // "the requests library", "pandas package": the kind of thing a name is, said
+            // after it, is filler ("load a shared library" is not).
+            let kind_of_named = KINDS.contains(&lower.as_str())
+                && units.last().is_some_and(|u: &Unit| {
+                    let name = u.typed.to_lowercase();
+                    !u.stop
+                        && (packages::named(&name).is_some_and(|n| n == name)
+                            || u.named.is_some()
+                            || self.index.ids_starting(&format!("{name}-"), 1))
+                });
             let stop = parts.len() == 1
                 && ((named.is_none()
                     && (STOP_WORDS.contains(&lower.as_str())
                         || parts[0].chars().all(|c| c.is_ascii_digit())
                         || (self.df(&parts[0]) == 0 && is_misspelt_filler(&lower))))
-                    || (phrasal && !quoted && !called));
+                    || ((phrasal || kind_of_named) && !quoted && !called));
             if units.iter().any(|u| u.typed.eq_ignore_ascii_case(typed)) {
                 continue; // a word said twice counts once
             }
@@ -1436,7 +1456,7 @@ impl Run<'_> {
                     .flat_map(char::to_lowercase)
                     .collect();
                 let (compound, _) = self.analyze(&joined);
-                if compound.len() == 1 && self.df(&compound[0]) > 0 {
+                if compound.len() == 1 && self.is_a_name(&compound[0]) {
                     let mut words = prev.primary().to_vec();
                     words.extend(unit.primary().iter().cloned());
                     prev.typed = format!("{} {}", prev.typed, unit.typed);
@@ -1454,6 +1474,13 @@ impl Run<'_> {
             out.push(unit);
         }
         out
+    }
+
+    /// Whether a word run together from two typed words is a name the guide uses: one that
+    /// an entry is about (in a strong field) or that two entries use. A helper that one
+    /// example defines (`request_with`) is not: "request with" stays two words.
+    fn is_a_name(&mut self, word: &str) -> bool {
+        self.df(word) >= 2 || STRONG.iter().any(|&f| self.index.df(f, word) > 0)
     }
 
     /// Whether entry `id` has each of `units` somewhere.
@@ -2739,6 +2766,60 @@ mod tests {
             .into_iter()
             .map(|u| (u.typed, u.stop))
             .collect()
+    }
+
+    /// "query set" is `QuerySet`, but "request with" is not the helper one example defines
+    /// (`request_with`): two words run together are one only when the guide names it.
+    #[test]
+    fn two_words_are_one_only_when_the_guide_names_the_compound() {
+        let typed: Vec<String> = units_of("make a POST request with headers")
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert!(typed.contains(&"request".to_string()), "{typed:?}");
+        assert!(!typed.iter().any(|t| t == "request with"), "{typed:?}");
+        let typed: Vec<String> = units_of("filter a query set")
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert!(typed.contains(&"query set".to_string()), "{typed:?}");
+        assert_eq!(
+            ask("How to make a POST request with the requests library").hits[0]
+                .meta
+                .id,
+            "requests-usage"
+        );
+    }
+
+    /// "the requests library", "the pandas package": the word after the name is filler; a
+    /// shared library is the topic.
+    #[test]
+    fn the_kind_of_thing_a_name_is_is_filler_after_it() {
+        let units = units_of("post json with the requests library");
+        assert!(units.contains(&("library".to_string(), true)), "{units:?}");
+        let units = units_of("merge two frames with the pandas package");
+        assert!(units.contains(&("package".to_string(), true)), "{units:?}");
+        let units = units_of("load a shared library");
+        assert!(units.contains(&("library".to_string(), false)), "{units:?}");
+    }
+
+    /// A tool around Python the guide has no entry on (conda, an IDE's notebook) or another
+    /// language is the question's topic: an entry that mentions it once does not answer.
+    #[test]
+    fn a_tool_or_language_the_guide_does_not_cover_is_not_answered_for_sure() {
+        for q in [
+            "conda environment not activating in VS Code",
+            "How to parse command line arguments in Rust",
+            "How do I export a Jupyter notebook to PDF?",
+        ] {
+            let outcome = ask(q);
+            assert!(
+                !outcome.confident(),
+                "{q}: {:?}",
+                outcome.hits.first().map(|h| &h.meta.id)
+            );
+        }
+        assert!(ask("what is pydantic-core and why is it written in Rust").confident());
     }
 
     #[test]
