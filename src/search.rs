@@ -368,6 +368,18 @@ const KEYWORDS: &[&str] = &[
 /// Weight of a synonym relative to the word typed.
 const SYNONYM_WEIGHT: f32 = 0.5;
 
+/// Python's short names for English words, which the guide uses as often as the words: a
+/// question about a "dictionary" is one about a `dict`.
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("bool", "boolean"),
+    ("char", "character"),
+    ("chars", "characters"),
+    ("dict", "dictionary"),
+    ("dicts", "dictionaries"),
+    ("int", "integer"),
+    ("str", "string"),
+];
+
 /// Where a word appears says how much the entry is about it.
 const ENTRY_FIELDS: [(Field, f32); 7] = [
     (Field::Questions, 3.0),
@@ -744,7 +756,9 @@ fn clean_query(query: &str) -> String {
                 && w.chars().any(char::is_alphanumeric)
                 && date_shape(w).is_none();
             let address = w.starts_with('/') && at > 0 && words[at - 1] == "at";
-            !(path || address || w.contains('\\'))
+            // The shell that printed the error (`zsh: command not found: pip`).
+            let shell = at == 0 && ["bash:", "-bash:", "fish:", "sh:", "zsh:"].contains(w);
+            !(path || address || shell || w.contains('\\'))
         })
         .map(|(_, w)| *w)
         .collect::<Vec<_>>()
@@ -775,7 +789,7 @@ fn looks_like_error(line: &str) -> bool {
 }
 
 /// Whether a (dotted) name reads as an exception class: `KeyError`, `SystemExit`,
-/// `django.core.exceptions.ImproperlyConfigured`.
+/// `django.core.exceptions.ImproperlyConfigured`, `TemplateDoesNotExist`.
 fn names_exception(name: &str) -> bool {
     let name = name.rsplit('.').next().unwrap_or(name);
     [
@@ -789,6 +803,7 @@ fn names_exception(name: &str) -> bool {
         "Configured",
         "Operation",
         "Found",
+        "DoesNotExist",
     ]
     .iter()
     .any(|s| name.ends_with(s))
@@ -978,6 +993,38 @@ fn is_file_name(word: &str) -> bool {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
     })
+}
+
+/// The other of a word and Python's short name for it (`dictionary` and `dict`).
+fn short_name(word: &str) -> Option<&'static str> {
+    SHORT_NAMES.iter().find_map(|&(short, long)| {
+        if word == short {
+            Some(long)
+        } else if word == long {
+            Some(short)
+        } else {
+            None
+        }
+    })
+}
+
+/// A word without the quotes, brackets and punctuation around it.
+fn unquoted(word: &str) -> &str {
+    word.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c))
+}
+
+/// Whether a word is a file name with a common file type's extension (`home.html`,
+/// `config.yaml`; not `sqlalchemy.orm`).
+fn names_a_file(word: &str) -> bool {
+    const TYPES: &[&str] = &[
+        "cfg", "csv", "db", "env", "gif", "gz", "html", "ini", "jpeg", "jpg", "js", "json", "log",
+        "md", "mp3", "mp4", "pdf", "pkl", "png", "py", "sh", "sqlite", "tar", "toml", "txt", "wav",
+        "xls", "xlsx", "xml", "yaml", "yml", "zip",
+    ];
+    is_file_name(word)
+        && word
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| TYPES.contains(&ext))
 }
 
 /// The stemmed words a snippet highlights.
@@ -1180,6 +1227,14 @@ impl Run<'_> {
                 && !OPERATORS.iter().any(|(op, _)| *op == bare)
                 && !KEYWORDS.contains(&bare)
         });
+        // An operator with a number beside it (`assert 1 == 2`) is code too.
+        let typed: Vec<&str> = query.split_whitespace().collect();
+        let is_number = |w: &str| w.parse::<f64>().is_ok();
+        let code_line = code_line
+            || typed.windows(2).any(|pair| {
+                let op = |w: &str| OPERATORS.iter().any(|(o, _)| *o == w);
+                (op(pair[0]) && is_number(pair[1])) || (is_number(pair[0]) && op(pair[1]))
+            });
         let message = holds_error(query);
         // Per word: as typed, whether it is quoted, and whether it is called (`get_data()`).
         let mut words: Vec<(String, bool, bool)> = query
@@ -1220,7 +1275,13 @@ impl Run<'_> {
                     }
                 }
                 // Quotes and brackets around code in a message: `'list'`, `(expected 2)`.
-                let typed = raw.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c));
+                let mut typed = unquoted(raw);
+                // A quoted value that ends a sentence: `'Thread-1'.`
+                if let Some(inner) = typed.strip_suffix('.')
+                    && inner.ends_with(['\'', '"', '`'])
+                {
+                    typed = unquoted(inner);
+                }
                 // A date or a date format is asked about by its shape, not its digits.
                 if let Some(word) = date_shape(typed) {
                     return vec![(word.to_string(), false, false)];
@@ -1378,6 +1439,16 @@ impl Run<'_> {
                     continue;
                 }
                 unit.stop = is_data(typed, quoted, called || message);
+            }
+            // A file in an error message is the user's (`TemplateDoesNotExist: home.html`),
+            // even when one example of the guide happens to use the same name.
+            if message
+                && !unit.stop
+                && unit.named.is_none()
+                && names_a_file(typed)
+                && self.unit_df(&unit) <= 1
+            {
+                unit.stop = true;
             }
             units.push(unit);
             if units.len() >= MAX_UNITS {
@@ -2044,15 +2115,28 @@ impl Run<'_> {
         // holds (its title and summary count as questions too). People ask alike.
         // A unit is in a question as far as its closest form is: `NullPointerException` is
         // not wholly in a question that says "exception".
+        // A word and Python's short name for it are one word in a question (`dictionary`,
+        // `dict`), though not in how rare the word is.
+        let short_names: Vec<Vec<String>> = live
+            .iter()
+            .map(|u| match short_name(&u.typed.to_lowercase()) {
+                Some(other) => self.analyze(other).0,
+                None => Vec::new(),
+            })
+            .collect();
         let unit_forms: Vec<(Vec<&[String]>, f32, f32, bool)> = live
             .iter()
-            .map(|u| {
-                let forms = u
+            .zip(&short_names)
+            .map(|(u, short)| {
+                let mut forms: Vec<&[String]> = u
                     .forms
                     .iter()
                     .filter(|f| f.weight >= 1.0)
                     .map(|f| f.words.as_slice())
                     .collect();
+                if !short.is_empty() {
+                    forms.push(short.as_slice());
+                }
                 // Words that are an alias together count only together.
                 let whole = u.named.is_some() && u.typed.contains(' ');
                 (forms, u.weight, u.rarity, whole)
@@ -2820,6 +2904,48 @@ mod tests {
             );
         }
         assert!(ask("what is pydantic-core and why is it written in Rust").confident());
+    }
+
+    /// The user's own things in a pasted error are not its topic: the shell that printed it,
+    /// a file an example of the guide happens to use too, and the numbers an operator
+    /// compares; a quoted name that ends the sentence is read without its quotes.
+    #[test]
+    fn the_shell_a_quoted_name_a_file_and_compared_numbers_in_an_error_are_the_users() {
+        assert_eq!(
+            clean_query("zsh: command not found: pip"),
+            "command not found: pip"
+        );
+        let units = units_of("RuntimeError: There is no current event loop in thread 'Thread-1'.");
+        assert!(units.iter().any(|(u, _)| u == "Thread-1"), "{units:?}");
+        let units = units_of("django.template.exceptions.TemplateDoesNotExist: home.html");
+        assert!(
+            units.contains(&("home.html".to_string(), true)),
+            "{units:?}"
+        );
+        let units = units_of("AssertionError: assert 1 == 2");
+        assert!(
+            !units
+                .iter()
+                .any(|(u, _)| u == "equality" || u == "identity"),
+            "{units:?}"
+        );
+        let units = units_of("is vs ==");
+        assert!(units.iter().any(|(u, _)| u == "equality"), "{units:?}");
+    }
+
+    /// "dictionary" in a question is `dict` in the entry that lists "how to sort a dict by
+    /// value", and still as rare as "dictionary" is.
+    #[test]
+    fn a_word_and_pythons_short_name_for_it_ask_the_same_question() {
+        for q in [
+            "how to sort a dictionary by value",
+            "sort list of dicts by key",
+        ] {
+            assert_eq!(ask(q).hits[0].meta.id, "lists-and-sorting", "{q}");
+        }
+        assert_eq!(short_name("dictionary"), Some("dict"));
+        assert_eq!(short_name("str"), Some("string"));
+        assert_eq!(short_name("list"), None);
     }
 
     #[test]
