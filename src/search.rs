@@ -292,6 +292,33 @@ const STOP_WORDS: &[&str] = &[
     "your",
 ];
 
+/// [`STOP_WORDS`] as the index stems them, sorted: a question's own words are the others
+/// (`stop_stems_are_the_stop_words_stemmed` checks the list).
+#[rustfmt::skip]
+const STOP_STEMS: &[&str] = &[
+    "a", "about", "accomplish", "achiev", "actual", "after", "again", "all", "alreadi", "also",
+    "although", "alway", "am", "an", "and", "ani", "anybodi", "anymor", "anyon", "anyth",
+    "anyway", "appar", "are", "as", "at", "basic", "be", "becaus", "been", "befor", "behind",
+    "best", "better", "between", "but", "by", "calcul", "can", "cannot", "cant", "certain",
+    "complet", "correct", "could", "deal", "definit", "determin", "did", "differ", "do", "doe",
+    "doesn", "doesnt", "dont", "each", "easi", "easiest", "effici", "eleg", "els", "even",
+    "ever", "everi", "everyth", "exact", "exampl", "explain", "explan", "for", "from", "get",
+    "give", "go", "got", "guy", "had", "happen", "has", "have", "hello", "help", "here", "hey",
+    "hi", "how", "i", "idea", "if", "im", "in", "insid", "instead", "into", "is", "isn", "isnt",
+    "it", "just", "keep", "kinda", "know", "like", "liter", "made", "make", "mani", "manual",
+    "mayb", "me", "mean", "more", "most", "much", "my", "need", "never", "no", "not", "now",
+    "obvious", "of", "off", "ok", "on", "one", "onli", "or", "other", "our", "out", "over",
+    "particular", "perhap", "pleas", "possibl", "practic", "probabl", "programmat", "proper",
+    "python", "python3", "quit", "realli", "recommend", "repres", "right", "same", "seem",
+    "should", "simplest", "simpli", "so", "some", "somebodi", "somehow", "someon", "someth",
+    "still", "strang", "stuck", "such", "sudden", "sure", "than", "thank", "that", "the",
+    "their", "them", "then", "there", "these", "they", "thing", "this", "those", "though",
+    "through", "to", "too", "total", "tri", "under", "understand", "up", "use", "veri",
+    "versus", "vs", "want", "was", "way", "we", "weird", "well", "were", "what", "when",
+    "where", "whether", "whi", "which", "while", "who", "will", "with", "without", "wonder",
+    "work", "would", "yet", "you", "your",
+];
+
 /// Words programmers use for the same thing; a query word also matches these, weighted lower.
 const SYNONYMS: &[(&str, &[&str])] = &[
     ("argument", &["parameter"]),
@@ -1093,15 +1120,6 @@ impl Run<'_> {
             }
         }
         (parts, alts)
-    }
-
-    /// The stop words as the index stems them, to tell a question's own words from filler.
-    fn stop_stems(&mut self) -> FxHashSet<String> {
-        STOP_WORDS
-            .iter()
-            .flat_map(|w| guide::index::analyze(w, &mut self.stems))
-            .map(|(w, _)| w)
-            .collect()
     }
 
     /// Whether some entry has this id or alias (compared loosely).
@@ -2161,7 +2179,7 @@ impl Run<'_> {
             .flat_map(|u| u.forms.iter().flat_map(|f| &f.words))
             .map(String::as_str)
             .collect();
-        let filler = self.stop_stems();
+        let filler: FxHashSet<&str> = STOP_STEMS.iter().copied().collect();
         for (k, questions) in self.index.asked_of(&docs)?.iter().enumerate() {
             // A question is a few words: a scan beats hashing them (this loop runs for every
             // question of every candidate).
@@ -2954,6 +2972,19 @@ mod tests {
         assert_eq!(short_name("dictionary"), Some("dict"));
         assert_eq!(short_name("str"), Some("string"));
         assert_eq!(short_name("list"), None);
+    }
+
+    #[test]
+    fn stop_stems_are_the_stop_words_stemmed() {
+        let mut stems = guide::text::Stems::default();
+        let mut stemmed: Vec<String> = STOP_WORDS
+            .iter()
+            .flat_map(|w| guide::index::analyze(w, &mut stems))
+            .map(|(w, _)| w)
+            .collect();
+        stemmed.sort();
+        stemmed.dedup();
+        assert_eq!(stemmed, STOP_STEMS);
     }
 
     #[test]
