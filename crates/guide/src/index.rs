@@ -45,7 +45,7 @@ use crate::text;
 use crate::vocab::Vocab;
 
 /// Bump when the schema or the analysis changes: saved indexes are then rebuilt.
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 
 /// The vocabulary file kept beside the index files (see `vocab.rs`).
 pub const VOCAB_FILE: &str = "vocab.txt";

@@ -242,7 +242,8 @@ impl Stems {
             *seen = seen.saturating_add(1);
             return;
         }
-        let stem = self.stemmer.stem(word);
+        let american = american(word);
+        let stem = self.stemmer.stem(american.as_deref().unwrap_or(word));
         out.push_str(&stem);
         if self.cache.len() < Self::CAPACITY || self.sink.is_some() {
             self.cache.insert(word.to_string(), (stem.into_owned(), 1));
@@ -254,6 +255,50 @@ impl Stems {
         self.stem_into(word, &mut out);
         out
     }
+}
+
+/// A British spelling as the American one, so that either finds both: `colour` is `color`,
+/// `behaviour` `behavior`, `initialise` `initialize` (a few word families, in any inflection;
+/// not `analyse`, whose noun is `analysis` in both).
+fn american(word: &str) -> Option<Cow<'_, str>> {
+    const OUR: &[&str] = &[
+        "behaviour",
+        "colour",
+        "favour",
+        "flavour",
+        "honour",
+        "neighbour",
+    ];
+    const ISE: &[&str] = &[
+        "authoris",
+        "categoris",
+        "customis",
+        "finalis",
+        "initialis",
+        "materialis",
+        "normalis",
+        "optimis",
+        "organis",
+        "parametris",
+        "prioritis",
+        "recognis",
+        "serialis",
+        "summaris",
+        "synchronis",
+        "tokenis",
+        "utilis",
+        "visualis",
+    ];
+    if let Some(stem) = OUR.iter().find(|s| word.starts_with(**s)) {
+        let rest = &word[stem.len()..];
+        return Some(Cow::Owned(format!("{}or{rest}", &stem[..stem.len() - 3])));
+    }
+    let stem = ISE.iter().find(|s| word.starts_with(**s))?;
+    let rest = &word[stem.len()..];
+    // initialise, initialised, initialises, initialising, initialisation, initialiser(s).
+    ["e", "ed", "es", "ing", "ation", "ations", "er", "ers"]
+        .contains(&rest)
+        .then(|| Cow::Owned(format!("{}z{rest}", &stem[..stem.len() - 1])))
 }
 
 /// The key used to find an entry by a loosely typed name: lowercase, without spaces, hyphens
@@ -426,6 +471,24 @@ mod tests {
             words,
             [("Querysets".to_string(), 1), ("lazy".to_string(), 2)]
         );
+    }
+
+    #[test]
+    fn british_spellings_stem_as_american_ones() {
+        let mut stems = Stems::default();
+        for (british, american) in [
+            ("colour", "color"),
+            ("coloured", "colored"),
+            ("behaviours", "behaviors"),
+            ("initialise", "initialize"),
+            ("serialisation", "serialization"),
+            ("normalised", "normalized"),
+        ] {
+            assert_eq!(stems.stem(british), stems.stem(american), "{british}");
+        }
+        assert_eq!(american("analyse"), None);
+        assert_eq!(american("utility"), None);
+        assert_eq!(american("organism"), None);
     }
 
     #[test]
