@@ -1241,7 +1241,15 @@ impl Run<'_> {
                 .find('(')
                 .is_some_and(|at| w[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
             let bare = bare_operator(w);
-            (w.contains(['\'', '"', '`', '_', '[', '=']) || call)
+            // An apostrophe inside a word is English (`what's`, `Django's`), not a quote.
+            let contraction = |at: usize| {
+                w[..at].ends_with(char::is_alphabetic)
+                    && w[at + 1..].starts_with(char::is_alphabetic)
+            };
+            let quoted = w
+                .char_indices()
+                .any(|(at, c)| matches!(c, '"' | '`') || (c == '\'' && !contraction(at)));
+            (quoted || w.contains(['_', '[', '=']) || call)
                 && !OPERATORS.iter().any(|(op, _)| *op == bare)
                 && !KEYWORDS.contains(&bare)
         });
@@ -2956,6 +2964,8 @@ mod tests {
             "{units:?}"
         );
         let units = units_of("is vs ==");
+        assert!(units.iter().any(|(u, _)| u == "equality"), "{units:?}");
+        let units = units_of("what's the difference between is and ==");
         assert!(units.iter().any(|(u, _)| u == "equality"), "{units:?}");
     }
 
