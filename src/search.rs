@@ -2037,6 +2037,23 @@ impl Run<'_> {
                     .collect(),
             );
             let held = self.index.scores_at(&about, &docs, false);
+            // Named in one of an entry's questions only ("tqdm in a jupyter notebook"): it
+            // answers a question close to that one, not every question about the tool.
+            let topical = Query::All(
+                parts
+                    .iter()
+                    .map(|w| {
+                        Query::Any(
+                            STRONG
+                                .iter()
+                                .filter(|&&f| f != Field::Questions)
+                                .map(|&f| Query::Term(f, w.clone()))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            );
+            let held_topical = self.index.scores_at(&topical, &docs, false);
             for k in 0..docs.len() {
                 let often = || {
                     parts
@@ -2048,6 +2065,9 @@ impl Run<'_> {
                         eprintln!("explain: {} is not about `{name}`", candidates[k].id);
                     }
                     lacks_package[k] = true;
+                } else if held_topical[k].is_none() && !often() {
+                    lacks_package[k] = true;
+                    asks_package[k] = true;
                 }
             }
         }
@@ -2938,6 +2958,12 @@ mod tests {
             );
         }
         assert!(ask("what is pydantic-core and why is it written in Rust").confident());
+        // An entry that names the tool in one question answers questions close to it only.
+        assert!(!ask("jupyter notebook kernel keeps dying").confident());
+        let outcome = ask("tqdm in jupyter notebook");
+        assert_eq!(outcome.hits[0].meta.id, "tqdm");
+        assert!(outcome.confident());
+        assert!(!ask("how do I write a chrome extension").confident());
     }
 
     /// The user's own things in a pasted error are not its topic: the shell that printed it,

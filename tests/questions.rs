@@ -143,7 +143,7 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
 }
 
 /// The floors sit just under what the search reaches today (top-1 0.887, MRR 0.938, honest
-/// 0.902 on 2,343 + 164 questions), so a change that makes it worse fails. The honest floor
+/// 0.927 on 2,343 + 164 questions), so a change that makes it worse fails. The honest floor
 /// went from 0.87 to 0.86 when nineteen entries were added at once: each new entry's words
 /// (`bucket`, `S3` in the file-uploads entry) are shared by questions nothing answers
 /// ("boto3 upload file to s3 bucket"), which the suite then counts against the search. They were lowered
@@ -165,7 +165,9 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
 /// joined it: 0.909. Top-1 and MRR raised to 0.88 / 0.93 when library families were fixed
 /// and every entry got plain questions for its main task (0.880 -> 0.885, 0.932 -> 0.936).
 /// Honest went from 0.909 to 0.902 when adding the terminal-output entry shifted the word
-/// statistics so that redis-py, which mentions docker, answers "multi stage docker build".
+/// statistics so that redis-py, which mentions docker, answers "multi stage docker build";
+/// it went to 0.927 when an entry that names a tool (Jupyter, docker) in one question only
+/// stopped answering every question about that tool.
 const TOP1: f64 = 0.88;
 const MRR: f64 = 0.93;
 const HONEST: f64 = 0.90;
