@@ -1255,7 +1255,9 @@ impl Run<'_> {
         });
         // An operator with a number beside it (`assert 1 == 2`) is code too.
         let typed: Vec<&str> = query.split_whitespace().collect();
-        let is_number = |w: &str| w.parse::<f64>().is_ok();
+        // A numeral, not `nan` or `inf` ("why is nan == nan false" asks about `==`).
+        let is_number =
+            |w: &str| w.starts_with(|c: char| c.is_ascii_digit()) && w.parse::<f64>().is_ok();
         let code_line = code_line
             || typed.windows(2).any(|pair| {
                 let op = |w: &str| OPERATORS.iter().any(|(o, _)| *o == w);
@@ -2992,6 +2994,8 @@ mod tests {
         let units = units_of("is vs ==");
         assert!(units.iter().any(|(u, _)| u == "equality"), "{units:?}");
         let units = units_of("what's the difference between is and ==");
+        assert!(units.iter().any(|(u, _)| u == "equality"), "{units:?}");
+        let units = units_of("why is nan == nan false");
         assert!(units.iter().any(|(u, _)| u == "equality"), "{units:?}");
     }
 
