@@ -242,8 +242,8 @@ impl Stems {
             *seen = seen.saturating_add(1);
             return;
         }
-        let american = american(word);
-        let stem = self.stemmer.stem(american.as_deref().unwrap_or(word));
+        let spelled = american(word);
+        let stem = self.stemmer.stem(spelled.as_deref().unwrap_or(word));
         out.push_str(&stem);
         if self.cache.len() < Self::CAPACITY || self.sink.is_some() {
             self.cache.insert(word.to_string(), (stem.into_owned(), 1));
