@@ -396,7 +396,7 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
     }
 }
 
-/// `: the guide does not cover `tkinter``, when the query names a package the guide lacks
+/// `: the guide does not cover `pyqt5``, when the query names a package the guide lacks
 /// (and is more than that name).
 fn lacking(query: &str, lacks: Option<&str>) -> String {
     match lacks {

@@ -208,12 +208,12 @@ fn a_package_the_guide_does_not_cover_is_named() {
         "{}",
         run.stderr
     );
-    let run = env.run(&["search", "--ids", "how do I make a tkinter button"]);
+    let run = env.run(&["search", "--ids", "how do I make a PyQt5 button"]);
     run.assert_status(1);
     assert!(!run.stdout.is_empty());
     assert!(
         run.stderr
-            .contains("for sure: the guide does not cover `tkinter`; the closest:"),
+            .contains("for sure: the guide does not cover `pyqt5`; the closest:"),
         "{}",
         run.stderr
     );
