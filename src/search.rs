@@ -1187,7 +1187,9 @@ impl Run<'_> {
             .map_or(0, |key| self.index.holders(&Key::Loose(key.clone())))
     }
     /// A unit's weight in the ranking and its rarity: the inverse document frequency of its
-    /// rarest typed word (a word no entry has weighs the most). A word in the titles of a few
+    /// rarest typed word (a word no entry has weighs the most; a name of several words is as
+    /// rare as its rarest, so no entry has `python-telegram-bot` when none has `telegram`).
+    /// A word in the titles of a few
     /// entries weighs as much as that makes it rare among titles: `exception` is in every
     /// entry's body, but "raising an exception" is asked of the entry it names.
     fn weight(&mut self, unit: &Unit) -> (f32, f32) {
@@ -1198,7 +1200,7 @@ impl Run<'_> {
             .forms
             .iter()
             .filter(|f| f.weight >= 1.0)
-            .map(|f| f.words.iter().map(|w| self.df(w)).max().unwrap_or(0))
+            .map(|f| f.words.iter().map(|w| self.df(w)).min().unwrap_or(0))
             .min()
             .unwrap_or_else(|| self.named_df(unit));
         let idf = (1.0 + self.entries / (best as f32 + 0.5)).ln();
@@ -2950,6 +2952,7 @@ mod tests {
             "conda environment not activating in VS Code",
             "How to parse command line arguments in Rust",
             "How do I export a Jupyter notebook to PDF?",
+            "How do I send a photo with python-telegram-bot?",
         ] {
             ask_unsure(q);
         }
