@@ -432,6 +432,9 @@ const STRONG: [Field; 7] = [
     Field::Heading,
 ];
 
+/// At most how many of an entry's sections are weighed to find the one that answers.
+const SECTIONS_READ: usize = 64;
+
 /// How much of its section's score an entry gets.
 const SECTION_SHARE: f32 = 0.5;
 
@@ -1064,6 +1067,14 @@ fn highlight_terms(units: &[Unit]) -> FxHashSet<String> {
         .collect()
 }
 
+/// Whether a section is the short answer every entry opens with (never the one that
+/// answers: `show --short` prints it).
+fn is_short_answer(section: &SectionAt) -> bool {
+    section
+        .title
+        .eq_ignore_ascii_case(guide::standard::SHORT_ANSWER)
+}
+
 /// The documents of a query's best, in order.
 fn docs_of(top: &[(f32, DocRef)]) -> Vec<DocRef> {
     top.iter().map(|&(_, doc)| doc).collect()
@@ -1098,9 +1109,8 @@ struct Candidate {
     doc: Option<DocRef>,
     id: String,
     score: f32,
-    /// Its best section document and that one's score. Ranking reads no stored document: only
-    /// the hits shown have theirs read (and, in a saved index, checked).
-    section: Option<(f32, DocRef)>,
+    /// Its best section's score (0 when none matched). Ranking reads no stored document.
+    section: f32,
 }
 
 impl Run<'_> {
@@ -1221,6 +1231,80 @@ impl Run<'_> {
         }
         let named = (1.0 + self.entries / (titled as f32 + 0.5)).ln();
         (idf.max(named), idf)
+    }
+
+    /// For each entry (its id, and where its text lives), the `##` section that answers the query,
+    /// judged within the entry: each word counts by the index's score for it in the section
+    /// (heading above text), times how few of the entry's sections have it. A word every
+    /// section has (`dict` in the dict entry) says nothing about which one answers; a word in
+    /// one section (`merge`) says most. `None` when no word is in some sections but not all,
+    /// or only the short answer has them.
+    fn answering(
+        &self,
+        units: &[Query],
+        entries: &[(&str, &Origin)],
+        explain: bool,
+    ) -> Result<Vec<Option<SectionAt>>> {
+        let mut out = vec![None; entries.len()];
+        if units.is_empty() || entries.is_empty() {
+            return Ok(out);
+        }
+        let of = Query::OfKind(
+            Box::new(Query::Any(
+                entries
+                    .iter()
+                    .map(|&(_, o)| Query::Key(Key::Origin(o.clone())))
+                    .collect(),
+            )),
+            Kind::Section,
+        );
+        let docs = docs_of(&self.index.top(&of, SECTIONS_READ * entries.len())?);
+        let ids = self.index.ids_of(&docs)?;
+        // Each word's score in each section document, `None` where it is not there.
+        let scores: Vec<Vec<Option<f32>>> = units
+            .iter()
+            .map(|u| self.index.scores_at(u, &docs, true))
+            .collect();
+        for (k, &(id, _)) in entries.iter().enumerate() {
+            let mine: Vec<usize> = (0..docs.len()).filter(|&d| ids[d] == id).collect();
+            let n = mine.len() as f32;
+            let mut ranked: Vec<(f32, usize)> = Vec::new();
+            for &d in &mine {
+                let mut score = 0.0;
+                for word in &scores {
+                    let Some(here) = word[d] else { continue };
+                    let df = mine.iter().filter(|&&m| word[m].is_some()).count();
+                    // An entry of one section: that section holds the word, its intro not.
+                    let telling = if mine.len() == 1 {
+                        1.0
+                    } else {
+                        (n / df as f32).ln()
+                    };
+                    score += here * telling;
+                }
+                if score > 0.0 {
+                    ranked.push((score, d));
+                }
+            }
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(docs[a.1].cmp(&docs[b.1])));
+            if explain {
+                for &(score, d) in &ranked {
+                    if let Some(section) = self.index.found(docs[d])?.section {
+                        eprintln!("explain: {id}#{:<40} {score:7.2}", section.anchor);
+                    }
+                }
+            }
+            for (_, d) in ranked {
+                let Some(section) = self.index.found(docs[d])?.section else {
+                    continue;
+                };
+                if !is_short_answer(&section) {
+                    out[k] = Some(section);
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// In how many entries' titles or aliases a stemmed word appears: how many entries it
@@ -1843,7 +1927,7 @@ impl Run<'_> {
                 doc: Some(doc),
                 id,
                 score,
-                section: None,
+                section: 0.0,
             });
         }
         // Sections: the same units over headings and section text.
@@ -1851,7 +1935,7 @@ impl Run<'_> {
             .iter()
             .map(|u| by_weight(u, self.unit_query(u, &SECTION_FIELDS)))
             .collect();
-        let mut section_query = section_units;
+        let mut section_query = section_units.clone();
         section_query
             .extend(self.proximity(units, &[(Field::Heading, 1.0), (Field::SectionText, 0.5)]));
         let section_query = in_category(Query::OfKind(
@@ -1860,7 +1944,7 @@ impl Run<'_> {
         ));
         let top = self.index.top(&section_query, pool * 2)?;
         let ids = self.index.ids_of(&docs_of(&top))?;
-        for ((score, doc), id) in top.into_iter().zip(ids) {
+        for ((score, _), id) in top.into_iter().zip(ids) {
             let k = match by_id.get(&id) {
                 Some(&k) => k,
                 None => {
@@ -1869,14 +1953,14 @@ impl Run<'_> {
                         doc: None,
                         id,
                         score: 0.0,
-                        section: None,
+                        section: 0.0,
                     });
                     candidates.len() - 1
                 }
             };
             let c = &mut candidates[k];
-            if c.section.as_ref().is_none_or(|(s, _)| score > *s) {
-                c.section = Some((score, doc));
+            if score > c.section {
+                c.section = score;
             }
         }
         // Entries found only through a section get their entry document's score too: their
@@ -2289,7 +2373,7 @@ impl Run<'_> {
         });
         for (k, c) in candidates.iter().enumerate() {
             let coverage = anywhere[k] / total;
-            let section_score = c.section.as_ref().map_or(0.0, |(s, _)| *s);
+            let section_score = c.section;
             let relevance = c.score + SECTION_SHARE * section_score + near[k] + ASKED * asked[k];
             let score = relevance
                 * coverage.powf(COVERAGE_POWER)
@@ -2343,16 +2427,24 @@ impl Run<'_> {
         // The caller shows `limit`; the second is compared with the first below.
         scored.truncate(limit.max(2));
         let mut hits = Vec::with_capacity(scored.len());
-        for (k, score, confident, clear, near) in scored {
-            let found = self.index.found(docs[k])?;
+        let mut found = Vec::with_capacity(scored.len());
+        for &(k, ..) in &scored {
+            found.push(self.index.found(docs[k])?);
+        }
+        let entries: Vec<(&str, &Origin)> = found
+            .iter()
+            .map(|f| (f.meta.as_ref().map_or("", |m| m.id.as_str()), &f.origin))
+            .collect();
+        let mut answering = self
+            .answering(&section_units, &entries, explain)?
+            .into_iter();
+        for ((_, score, confident, clear, near), found) in scored.into_iter().zip(found) {
+            // None when no word tells the entry's sections apart (`decorator` in the
+            // decorators entry): the entry as a whole answers, and `show` opens at its top.
+            let section = answering.next().flatten();
             let Some(meta) = found.meta else {
                 continue;
             };
-            let section = match candidates[k].section {
-                Some((_, doc)) => self.index.found(doc)?.section,
-                None => None,
-            }
-            .filter(|s| !s.title.eq_ignore_ascii_case(guide::standard::SHORT_ANSWER));
             hits.push(Hit {
                 meta,
                 origin: found.origin,
@@ -2486,6 +2578,33 @@ mod tests {
             correct: true,
         };
         search(&index, query, &opts, &|_| None).unwrap()
+    }
+
+    /// The section is judged within its entry: a word in one section's heading decides, not
+    /// one every section has (`dict`, `date`); a query only about the entry gets none.
+    #[test]
+    fn the_section_that_answers_is_judged_within_the_entry() {
+        for (query, want) in [
+            (
+                "merge two dicts python",
+                "dict-internals#merging-a-b-update",
+            ),
+            (
+                "difference between two dates in days",
+                "datetime-arithmetic#differences-what-a-timedelta-holds",
+            ),
+            (
+                "re.findall returns tuples instead of the whole match",
+                "regex#groups-findall-finditer-and-split",
+            ),
+        ] {
+            let hit = &ask(query).hits[0];
+            let anchor = hit.section.as_ref().map_or("", |s| s.anchor.as_str());
+            assert_eq!(format!("{}#{anchor}", hit.meta.id), want, "{query}");
+        }
+        let hit = &ask("decorators").hits[0];
+        assert_eq!(hit.meta.id, "decorators");
+        assert!(hit.section.is_none(), "{:?}", hit.section);
     }
 
     #[test]
