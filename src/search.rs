@@ -3072,6 +3072,8 @@ mod tests {
             "How to parse command line arguments in Rust",
             "How do I export a Jupyter notebook to PDF?",
             "How do I send a photo with python-telegram-bot?",
+            "what is the best python ide",
+            "how to use python with excel vba macros",
         ] {
             ask_unsure(q);
         }
