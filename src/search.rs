@@ -392,6 +392,21 @@ const KEYWORDS: &[&str] = &[
     "True", "False",
 ];
 
+/// Two keywords that together are a construct (`if else`, `for else`, `try except`): side
+/// by side in a query they are what is asked about, though each alone is filler. (`async
+/// for`, `async with` and `async def` are aliases of entries, which keeps them.)
+const CONSTRUCTS: &[(&str, &str)] = &[
+    ("else", "finally"),
+    ("except", "else"),
+    ("for", "else"),
+    ("if", "else"),
+    ("raise", "from"),
+    ("try", "except"),
+    ("try", "finally"),
+    ("while", "else"),
+    ("yield", "from"),
+];
+
 /// Weight of a synonym relative to the word typed.
 const SYNONYM_WEIGHT: f32 = 0.5;
 
@@ -1474,7 +1489,21 @@ impl Run<'_> {
                             || u.named.is_some()
                             || self.index.ids_starting(&format!("{name}-"), 1))
                 });
+            let construct = |other: Option<&(String, bool, bool)>, first: bool| {
+                other.is_some_and(|(w, _, _)| {
+                    let w = w.to_lowercase();
+                    let pair = if first {
+                        (lower.as_str(), w.as_str())
+                    } else {
+                        (w.as_str(), lower.as_str())
+                    };
+                    CONSTRUCTS.contains(&pair)
+                })
+            };
+            let in_construct = construct(words.get(next), true)
+                || construct(next.checked_sub(2).and_then(|k| words.get(k)), false);
             let stop = parts.len() == 1
+                && !in_construct
                 && ((named.is_none()
                     && (STOP_WORDS.contains(&lower.as_str())
                         || parts[0].chars().all(|c| c.is_ascii_digit())
@@ -2578,6 +2607,24 @@ mod tests {
             correct: true,
         };
         search(&index, query, &opts, &|_| None).unwrap()
+    }
+
+    /// Two keywords side by side that make a construct are the question, though each alone
+    /// is filler: "if else in one line" was asked of `line` alone.
+    #[test]
+    fn keywords_that_make_a_construct_are_what_is_asked() {
+        for (query, want) in [
+            ("if else in one line python", "expressions"),
+            ("one line if else statement", "expressions"),
+            ("try except else finally", "exceptions"),
+        ] {
+            let outcome = ask(query);
+            assert_eq!(outcome.hits[0].meta.id, want, "{query}");
+        }
+        // Apart, or not a construct: English.
+        let units = units_of("what else can I do if it fails");
+        assert!(units.contains(&("else".to_string(), true)), "{units:?}");
+        assert!(units.contains(&("if".to_string(), true)), "{units:?}");
     }
 
     /// The section is judged within its entry: a word in one section's heading decides, not
