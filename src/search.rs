@@ -342,6 +342,7 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("exception", &["error"]),
     ("execute", &["run"]),
     ("fast", &["performance", "speed"]),
+    ("faster", &["performance", "speed"]),
     ("flat", &["flatten"]),
     ("folder", &["directory"]),
     ("int", &["integer"]),
@@ -367,6 +368,7 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("teardown", &["cleanup"]),
     ("terminate", &["exit", "stop"]),
     ("uppercase", &["upper"]),
+    ("wait", &["sleep"]),
 ];
 
 /// Operators typed alone, as the words the guide explains them with ("is vs ==", "what does
