@@ -641,6 +641,9 @@ struct Unit {
     rarity: f32,
     /// Replaced by a close guide word: it counts half toward confidence.
     corrected: bool,
+    /// A common word searched only because the query has nothing else ("how to"): nothing
+    /// answers it for sure, unless it is one of Python's keywords ("with", "else").
+    common: bool,
 }
 
 impl Unit {
@@ -1555,6 +1558,7 @@ impl Run<'_> {
                 weight: 0.0,
                 rarity: 0.0,
                 corrected: false,
+                common: false,
             };
             // A name or value the guide does not have (`'blog_post'`, `get_data()`,
             // `in.mp4`) is the user's own, not a topic: it neither helps nor hurts.
@@ -1604,6 +1608,7 @@ impl Run<'_> {
         if units.iter().all(|u| u.stop) {
             for u in &mut units {
                 u.stop = false;
+                u.common = !KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(&u.typed));
             }
         }
         let mut units = self.merge_compounds(units);
@@ -2097,6 +2102,8 @@ impl Run<'_> {
         // element"): the rest of it may match an entry well, but about something else.
         // A dotted name counts by its first part: `sqlalchemy.exc.SomeError` is about a
         // library the guide has, whatever the error's own name.
+        // Only common words ("how to", "the"): the closest are listed, none for sure.
+        let chatter = live.iter().all(|u| u.common);
         let leads_unknown = live.len() >= 3
             && !live[0].corrected
             && live[0]
@@ -2427,6 +2434,7 @@ impl Run<'_> {
                 && coverage >= HOLDS_MOST
                 && strength >= HOLDS_STRONG;
             let confident = ((topical && answered) || holds_most)
+                && !chatter
                 && !leads_unknown
                 && !lacks_package[k]
                 && !(off_family[k] && names_a_family);
@@ -2613,6 +2621,18 @@ mod tests {
 
     /// Two keywords side by side that make a construct are the question, though each alone
     /// is filler: "if else in one line" was asked of `line` alone.
+    /// A query of nothing but common words is answered by nothing for sure, though the
+    /// closest are listed; a keyword alone is asked about.
+    #[test]
+    fn only_common_words_answer_nothing_for_sure() {
+        for query in ["how to", "the", "how do I do it"] {
+            let outcome = ask_unsure(query);
+            assert!(!outcome.hits.is_empty(), "{query}");
+        }
+        assert!(ask("with").confident());
+        assert!(ask("else").confident());
+    }
+
     #[test]
     fn keywords_that_make_a_construct_are_what_is_asked() {
         for (query, want) in [
