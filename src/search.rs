@@ -2621,6 +2621,27 @@ mod tests {
 
     /// Two keywords side by side that make a construct are the question, though each alone
     /// is filler: "if else in one line" was asked of `line` alone.
+    /// An alias is matched by its loose key (`and_` is `and`), and a word that names an
+    /// entry is never filler: an alias whose loose key is an English filler word makes that
+    /// word name its entry in every query ("does finally run after return" was asked of
+    /// tkinter for its alias `after`). These few are what the word means in Python.
+    #[test]
+    fn no_alias_turns_a_filler_word_into_a_name() {
+        const MEANT: [&str; 6] = ["with", "any", "all", "difference", "only", "__get__"];
+        let index = crate::builtin::index().unwrap();
+        for found in index.all().unwrap() {
+            let meta = found.meta.unwrap();
+            for alias in &meta.aliases {
+                let loose = text::loose_key(alias);
+                assert!(
+                    !STOP_WORDS.contains(&loose.as_str()) || MEANT.contains(&alias.as_str()),
+                    "{}: alias `{alias}` is the filler word `{loose}`",
+                    meta.id
+                );
+            }
+        }
+    }
+
     /// A query of nothing but common words is answered by nothing for sure, though the
     /// closest are listed; a keyword alone is asked about.
     #[test]
