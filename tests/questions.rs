@@ -142,8 +142,8 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
     );
 }
 
-/// The floors sit just under what the search reaches today (top-1 0.887, MRR 0.938, honest
-/// 0.927 on 2,343 + 164 questions), so a change that makes it worse fails. The honest floor
+/// The floors sit just under what the search reaches today (top-1 0.890, MRR 0.939, honest
+/// 0.929 on 2,353 + 154 questions), so a change that makes it worse fails. The honest floor
 /// went from 0.87 to 0.86 when nineteen entries were added at once: each new entry's words
 /// (`bucket`, `S3` in the file-uploads entry) are shared by questions nothing answers
 /// ("boto3 upload file to s3 bucket"), which the suite then counts against the search. They were lowered
@@ -167,7 +167,8 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
 /// Honest went from 0.909 to 0.902 when adding the terminal-output entry shifted the word
 /// statistics so that redis-py, which mentions docker, answers "multi stage docker build";
 /// it went to 0.927 when an entry that names a tool (Jupyter, docker) in one question only
-/// stopped answering every question about that tool.
+/// stopped answering every question about that tool. Ten questions about tkinter and one
+/// about Google-style docstrings became answerable when those entries were added.
 const TOP1: f64 = 0.88;
 const MRR: f64 = 0.93;
 const HONEST: f64 = 0.90;
