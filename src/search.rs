@@ -1219,9 +1219,9 @@ impl Run<'_> {
     /// A unit's weight in the ranking and its rarity: the inverse document frequency of its
     /// rarest typed word (a word no entry has weighs the most; a name of several words is as
     /// rare as its rarest, so no entry has `python-telegram-bot` when none has `telegram`).
-    /// A word in the titles of a few
-    /// entries weighs as much as that makes it rare among titles: `exception` is in every
-    /// entry's body, but "raising an exception" is asked of the entry it names.
+    /// A word in the titles of a few entries weighs as much as that makes it rare among
+    /// titles: `exception` is in every entry's body, but "raising an exception" is asked of
+    /// the entry it names.
     fn weight(&mut self, unit: &Unit) -> (f32, f32) {
         if unit.stop {
             return (0.0, 0.0);
@@ -1253,12 +1253,12 @@ impl Run<'_> {
         (idf.max(named), idf)
     }
 
-    /// For each entry (its id, and where its text lives), the `##` section that answers the query,
-    /// judged within the entry: each word counts by the index's score for it in the section
-    /// (heading above text), times how few of the entry's sections have it. A word every
-    /// section has (`dict` in the dict entry) says nothing about which one answers; a word in
-    /// one section (`merge`) says most. `None` when no word is in some sections but not all,
-    /// or the short answer, which the entry opens with, has them most.
+    /// For each entry (its id, and where its text lives), the `##` section that answers the
+    /// query, judged within the entry: each word counts by the index's score for it in the
+    /// section (heading above text), times how few of the entry's sections have it. A word
+    /// every section has (`dict` in the dict entry) says nothing about which one answers; a
+    /// word in one section (`merge`) says most. `None` when no word is in some sections but
+    /// not all, or the short answer, which the entry opens with, has them most.
     fn answering(
         &self,
         units: &[Query],
@@ -2618,8 +2618,6 @@ mod tests {
         search(&index, query, &opts, &|_| None).unwrap()
     }
 
-    /// Two keywords side by side that make a construct are the question, though each alone
-    /// is filler: "if else in one line" was asked of `line` alone.
     /// An alias is matched by its loose key (`and_` is `and`), and a word that names an
     /// entry is never filler: an alias whose loose key is an English filler word makes that
     /// word name its entry in every query ("does finally run after return" was asked of
@@ -2653,6 +2651,8 @@ mod tests {
         assert!(ask("else").confident());
     }
 
+    /// Two keywords side by side that make a construct are the question, though each alone
+    /// is filler: "if else in one line" was asked of `line` alone.
     #[test]
     fn keywords_that_make_a_construct_are_what_is_asked() {
         for (query, want) in [
