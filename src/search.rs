@@ -1287,25 +1287,31 @@ impl Run<'_> {
             .collect();
         for (k, &(id, _)) in entries.iter().enumerate() {
             let mine: Vec<usize> = (0..docs.len()).filter(|&d| ids[d] == id).collect();
-            let n = mine.len() as f32;
-            let mut ranked: Vec<(f32, usize)> = Vec::new();
-            for &d in &mine {
-                let mut score = 0.0;
-                for word in &scores {
-                    let Some(here) = word[d] else { continue };
-                    let df = mine.iter().filter(|&&m| word[m].is_some()).count();
-                    // An entry of one section: that section holds the word, its intro not.
-                    let telling = if mine.len() == 1 {
-                        1.0
-                    } else {
-                        (n / df as f32).ln()
-                    };
-                    score += here * telling;
-                }
-                if score > 0.0 {
-                    ranked.push((score, d));
-                }
-            }
+            // How much each word tells this entry's sections apart: ln(sections / sections
+            // with it). An entry of one section: that section holds the word, its intro not.
+            let telling: Vec<f32> = scores
+                .iter()
+                .map(|word| {
+                    let df = mine.iter().filter(|&&d| word[d].is_some()).count();
+                    match (mine.len(), df) {
+                        (_, 0) => 0.0,
+                        (1, _) => 1.0,
+                        (n, df) => (n as f32 / df as f32).ln(),
+                    }
+                })
+                .collect();
+            let mut ranked: Vec<(f32, usize)> = mine
+                .iter()
+                .map(|&d| {
+                    let score = scores
+                        .iter()
+                        .zip(&telling)
+                        .filter_map(|(word, t)| word[d].map(|here| here * t))
+                        .sum::<f32>();
+                    (score, d)
+                })
+                .filter(|&(score, _)| score > 0.0)
+                .collect();
             ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(docs[a.1].cmp(&docs[b.1])));
             if explain {
                 for &(score, d) in &ranked {
