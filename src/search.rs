@@ -506,6 +506,11 @@ const TOPIC_OUTWEIGHED: f32 = 0.6;
 /// words, so no field holds a large share, and one of them missing is often plain English.
 /// Not when a word is unknown or was corrected: that word may be the real topic.
 const HOLDS_MOST: f32 = 0.7;
+
+/// A question of this many words may leave out its one rare word and still be answered by
+/// an entry that holds most of it (`reopen` in a sqlite symptom is plain English); a shorter
+/// one asks about that word ("send a message to a slack channel").
+const LONG_QUESTION: usize = 5;
 const HOLDS_STRONG: f32 = 0.3;
 
 /// How much an entry's closest question (by the share of the query it holds) lifts it: fully
@@ -2433,7 +2438,8 @@ impl Run<'_> {
             let topical = !lacks_topic[k] || strength >= TOPIC_OUTWEIGHED;
             let answered = answers(strength, covered, alike_rare[k])
                 || (!unknown && answers(strong[k] / total, coverage, alike[k]));
-            let holds_most = !unknown
+            let holds_most = (topical || live.len() >= LONG_QUESTION)
+                && !unknown
                 && !guessed
                 && !mentions_topic[k]
                 && coverage >= HOLDS_MOST
@@ -2977,6 +2983,9 @@ mod tests {
         // Not when the query names a tool the guide lacks (`dask`), though pandas's entries
         // hold every other word. (This asked about `black` until the guide had an entry on it.)
         assert!(!ask("dask dataframe groupby").confident());
+        // A short question without its rare word (`slack`, in one entry's body) is about that
+        // word, however many of its others an entry holds.
+        assert!(!ask("send a message to a slack channel from python").confident());
     }
 
     #[test]
