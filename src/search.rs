@@ -328,6 +328,8 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("character", &["char"]),
     ("characters", &["chars"]),
     ("cleanup", &["teardown", "close"]),
+    // Stemmed apart: `debugger` -> "debugg", `debugging` -> "debug".
+    ("debugger", &["debugging", "pdb"]),
     ("combine", &["merge"]),
     ("concatenate", &["join"]),
     ("delay", &["sleep", "pause"]),
