@@ -42,6 +42,7 @@ fn main() {
     // Each file's path, its text and its front matter as parsed (see `Entry::with_front`).
     let mut table = String::from("pub static FILES: &[(&str, &str, &str)] = &[\n");
     let mut entries = Vec::new();
+    let mut texts = Vec::new();
     for path in &files {
         let rel = path
             .strip_prefix(&root)
@@ -62,6 +63,7 @@ fn main() {
             entry.front_json()
         );
         entries.push(entry);
+        texts.push(text);
     }
     table.push_str("];\n");
     let fingerprint = format!("{:016x}", hasher.finish());
@@ -97,6 +99,20 @@ fn main() {
         );
     }
     table.push_str("];\n");
+    let plain_dir = out.join("plain");
+    let _ = fs::remove_dir_all(&plain_dir);
+    fs::create_dir_all(&plain_dir).unwrap();
+    table.push_str("pub static PLAINS: &[(&str, &[u8])] = &[\n");
+    for (n, text) in texts.iter().enumerate() {
+        let (text_file, spans_file) = plain_text(&plain_dir, n, text);
+        let _ = writeln!(
+            table,
+            "    (include_str!({:?}), include_bytes!({:?})),",
+            text_file.display().to_string(),
+            spans_file.display().to_string()
+        );
+    }
+    table.push_str("];\n");
     for theme in Theme::ALL {
         let name = theme.name().to_uppercase();
         let file = out.join(format!("runs-{name}.bin"));
@@ -108,6 +124,33 @@ fn main() {
         );
     }
     fs::write(out.join("builtin.rs"), table).unwrap();
+}
+
+/// The plain text of an entry's body, which a search cuts snippets from, written to two files
+/// of `dir`: the text, and its spans as little-endian u32s (plain start, plain end, source
+/// start, source end, 1 for code), which `builtin::plain` reads back. Parsing the Markdown of
+/// every hit was an eighth of a search's instructions.
+fn plain_text(dir: &Path, n: usize, text: &str) -> (PathBuf, PathBuf) {
+    let plain = markdown::plain(markdown::body_of(text));
+    let mut spans = Vec::with_capacity(plain.spans.len() * 20);
+    for s in &plain.spans {
+        let fields = [
+            s.plain.start,
+            s.plain.end,
+            s.source.start,
+            s.source.end,
+            usize::from(s.code),
+        ];
+        for f in fields {
+            let f = u32::try_from(f).expect("a built-in entry is under 4 GB");
+            spans.extend_from_slice(&f.to_le_bytes());
+        }
+    }
+    let text_file = dir.join(format!("{n}.txt"));
+    let spans_file = dir.join(format!("{n}.spans"));
+    fs::write(&text_file, &plain.text).unwrap();
+    fs::write(&spans_file, spans).unwrap();
+    (text_file, spans_file)
 }
 
 /// Asks cargo to run this again when anything under `kb/` changes: each folder (for files

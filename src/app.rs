@@ -220,8 +220,8 @@ fn run_search(
         category: category.map(str::to_string),
         correct: true,
     };
-    let none = |_: &Origin| None;
-    let texts: search::Texts = if snippets { &library::text_of } else { &none };
+    let none = |_: &Origin, _: Option<&search::SectionAt>| None;
+    let texts: search::Texts = if snippets { &library::plain_of } else { &none };
     lib.guarded(|lib| search::search(lib.index(), query, &opts, texts))
 }
 

@@ -4,6 +4,7 @@
 
 use anyhow::Result;
 use guide::index::GuideIndex;
+use guide::markdown::{Plain, Span};
 use guide::runs::{self, Run, Theme};
 
 include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
@@ -20,6 +21,26 @@ pub fn file(rel: &str) -> Option<(&'static str, &'static str)> {
         .binary_search_by(|(r, _, _)| (*r).cmp(rel))
         .ok()
         .map(|i| (FILES[i].1, FILES[i].2))
+}
+
+/// The plain text of a built-in entry's body, as `build.rs` computed it with
+/// [`markdown::plain`](guide::markdown::plain).
+pub fn plain(rel: &str) -> Option<Plain> {
+    let at = FILES.binary_search_by(|(r, _, _)| (*r).cmp(rel)).ok()?;
+    let (text, spans) = PLAINS[at];
+    let field = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+    let spans = spans
+        .chunks_exact(20)
+        .map(|s| Span {
+            plain: field(&s[0..])..field(&s[4..]),
+            source: field(&s[8..])..field(&s[12..]),
+            code: field(&s[16..]) == 1,
+        })
+        .collect();
+    Some(Plain {
+        text: text.to_string(),
+        spans,
+    })
 }
 
 /// The built-in index, read where it lies in the binary.
@@ -59,6 +80,27 @@ mod tests {
             assert_eq!(Entry::with_front(origin, body, front), Some(parsed));
         }
         assert_eq!(index().unwrap().entry_count() as usize, FILES.len());
+    }
+
+    /// The plain text computed at build time is what parsing the entry now gives.
+    #[test]
+    fn the_plain_text_of_the_guide_is_precomputed_exactly() {
+        assert_eq!(PLAINS.len(), FILES.len());
+        for (rel, text, _) in FILES {
+            let plain = super::plain(rel).unwrap();
+            let body = markdown::body_of(text);
+            assert_eq!(plain, markdown::plain(body), "{rel}");
+            assert!(!plain.spans.is_empty(), "{rel}");
+            // A snippet of a section is cut from its part of the whole body's text.
+            for s in markdown::sections(body) {
+                let alone = markdown::plain(&body[s.range.clone()]);
+                let part = plain.section(s.range);
+                assert_eq!(part.text, alone.text, "{rel}#{}", s.anchor);
+                assert_eq!(part.parts(false), alone.parts(false), "{rel}#{}", s.anchor);
+                assert_eq!(part.parts(true), alone.parts(true), "{rel}#{}", s.anchor);
+            }
+        }
+        assert_eq!(super::plain("nope.md"), None);
     }
 
     #[test]

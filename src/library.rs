@@ -19,7 +19,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow};
 use guide::entry::{self, Entry, Origin, Problem};
-use guide::index::{Found, GuideIndex, Key};
+use guide::index::{Found, GuideIndex, Key, SectionAt};
+use guide::markdown::{self, Plain};
 use guide::text;
 use guide::walk;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -383,11 +384,35 @@ impl Library {
     }
 }
 
-/// Where snippets read an entry's text.
-pub fn text_of(origin: &Origin) -> Option<String> {
+/// The plain text snippets are cut from: of `section` when one answers, else of the whole
+/// body. A built-in entry's was computed when the binary was built; a user's file is read
+/// and parsed now.
+pub fn plain_of(origin: &Origin, section: Option<&SectionAt>) -> Option<Plain> {
     match origin {
-        Origin::Builtin(rel) => builtin::text(rel).map(str::to_string),
-        Origin::User(path) => walk::read_text(path).ok(),
+        Origin::Builtin(rel) => {
+            let plain = builtin::plain(rel)?;
+            Some(match section {
+                Some(s) => plain.section(s.range.clone()),
+                None => plain,
+            })
+        }
+        Origin::User(path) => {
+            let text = walk::read_text(path).ok()?;
+            let body = markdown::body_of(&text);
+            // Where the index saw the section, if the body still has a heading there; else
+            // the body is parsed again to find it.
+            let part = section.and_then(|s| {
+                body.get(s.range.clone())
+                    .filter(|part| part.starts_with("##"))
+                    .or_else(|| {
+                        markdown::sections(body)
+                            .into_iter()
+                            .find(|x| x.anchor == s.anchor)
+                            .map(|x| &body[x.range])
+                    })
+            });
+            Some(markdown::plain(part.unwrap_or(body)))
+        }
     }
 }
 

@@ -125,7 +125,7 @@ impl<'s> Picker<'s> {
             };
             self.lib
                 // The list shows no snippets: none are made.
-                .guarded(|lib| search::search(lib.index(), &words, &opts, &|_| None))
+                .guarded(|lib| search::search(lib.index(), &words, &opts, &|_, _| None))
                 .map(|outcome| {
                     self.message = if outcome.hits.is_empty() {
                         "no entry matches".to_string()

@@ -31,7 +31,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use anyhow::Result;
 use guide::entry::{Meta, Origin};
 use guide::index::{DocRef, Field, GuideIndex, Key, Kind, Query};
-use guide::markdown;
+use guide::markdown::Plain;
 use guide::text::{self, Stems};
 
 use crate::packages;
@@ -659,8 +659,9 @@ impl Unit {
     }
 }
 
-/// Where an entry's text comes from, for snippets (the binary or the user's file).
-pub type Texts<'a> = &'a dyn Fn(&Origin) -> Option<String>;
+/// The plain text snippets are cut from: of the section that answers when there is one, else
+/// of the entry's body (see [`crate::library::plain_of`]).
+pub type Texts<'a> = &'a dyn Fn(&Origin, Option<&SectionAt>) -> Option<Plain>;
 
 /// Runs a query against the guide.
 pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> Result<Outcome> {
@@ -731,22 +732,8 @@ pub fn search(index: &GuideIndex, query: &str, opts: &Options, texts: Texts) -> 
         // The score shown never exceeds the one above it, so it reads in rank order.
         hit.score = hit.score.min(above);
         above = hit.score;
-        if let Some(text) = texts(&hit.origin) {
-            let body = markdown::body_of(&text);
-            // Where the index saw the section, if the body still has a heading there;
-            // else the body is parsed again to find it.
-            let part = hit.section.as_ref().and_then(|s| {
-                body.get(s.range.clone())
-                    .filter(|part| part.starts_with("##"))
-                    .or_else(|| {
-                        markdown::sections(body)
-                            .into_iter()
-                            .find(|x| x.anchor == s.anchor)
-                            .map(|x| &body[x.range])
-                    })
-            });
-            let part = part.unwrap_or(body);
-            hit.snippet = snippet::best(part, &terms, &mut run.stems, 160);
+        if let Some(plain) = texts(&hit.origin, hit.section.as_ref()) {
+            hit.snippet = snippet::best(&plain, &terms, &mut run.stems, 160);
         }
         outcome.hits.push(hit);
     }
@@ -2629,7 +2616,7 @@ mod tests {
             category: None,
             correct: true,
         };
-        search(&index, query, &opts, &|_| None).unwrap()
+        search(&index, query, &opts, &|_, _| None).unwrap()
     }
 
     /// An alias is matched by its loose key (`and_` is `and`), and a word that names an

@@ -1,16 +1,18 @@
 //! The best passage of an entry (or of the section that matched) for a query, as plain text
 //! with the matched words' ranges.
 //!
-//! The Markdown is read as plain text by the one parser (no `**` or backticks left), in
-//! pieces that are either prose or code, and a passage never runs from one into the other.
-//! The passage is the window of about `width` characters holding the most distinct query
-//! words, prose before code. Everything here is linear in the text's size: one pass of the
-//! word splitter (over the first 256 KB), one sliding window.
+//! The text is the Markdown read as plain text by the one parser (no `**` or backticks
+//! left; a built-in entry's was read when the binary was built), in pieces that are either
+//! prose or code, and a passage never runs from one into the other. The passage is the
+//! window of about `width` characters holding the most distinct query words, prose before
+//! code. Everything here is linear in the text's size: one pass of the word splitter over the
+//! prose (over the first 256 KB), over the code only when no prose matched, and one sliding
+//! window.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::ops::Range;
 
-use guide::markdown;
+use guide::markdown::Plain;
 use guide::text::{self, Stems};
 
 /// The passage and the byte ranges of the matched words in it.
@@ -27,46 +29,53 @@ const SCAN: usize = 256 * 1024;
 /// A matched word in the plain text: its byte range and which of the terms it is.
 type Match = (Range<usize>, usize);
 
-/// The best passage of at most about `width` characters of `md` for the stemmed `terms`.
-pub fn best(md: &str, terms: &FxHashSet<String>, stems: &mut Stems, width: usize) -> Snippet {
-    let plain = markdown::plain(md);
+/// The best passage of at most about `width` characters of `plain` (an entry's body or the
+/// section that answers, as [`guide::markdown::plain`] reads it) for the stemmed `terms`.
+pub fn best(plain: &Plain, terms: &FxHashSet<String>, stems: &mut Stems, width: usize) -> Snippet {
     let text = &plain.text;
     let which: FxHashMap<&str, usize> = terms
         .iter()
         .enumerate()
         .map(|(k, t)| (t.as_str(), k))
         .collect();
-    let mut matches: Vec<Match> = Vec::new();
-    if !terms.is_empty() {
-        let mut stem = String::new();
-        let mut scan = text.len().min(SCAN);
-        while !text.is_char_boundary(scan) {
-            scan -= 1;
-        }
-        // A word is stemmed only when it could stem to a term: a stem keeps its word's first
-        // character (the stemmer changes endings; `stems_keep_their_first_character` checks
-        // this over the guide's words), so most words are passed over unstemmed.
-        let firsts: Vec<char> = terms.iter().filter_map(|t| t.chars().next()).collect();
-        text::split_words(&text[..scan], |w| {
-            if w.text
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric() && !firsts.contains(&c))
-            {
-                return;
-            }
-            stems.stem_into(w.text, &mut stem);
-            if let Some(&k) = which.get(stem.as_str()) {
-                matches.push((w.from..w.to, k));
-            }
-        });
+    let mut scan = text.len().min(SCAN);
+    while !text.is_char_boundary(scan) {
+        scan -= 1;
     }
-    // In text order, so that each piece's matches are one run of them.
-    matches.sort_by_key(|m| (m.0.start, m.0.end));
-    // The best window in one piece: prose first, code when no prose matched.
+    // A word is stemmed only when it could stem to a term: a stem keeps its word's first
+    // character (the stemmer changes endings; `stems_keep_their_first_character` checks this
+    // over the guide's words), so most words are passed over unstemmed.
+    let firsts: Vec<char> = terms.iter().filter_map(|t| t.chars().next()).collect();
+    let mut stem = String::new();
+    // The matched words of some pieces, in text order.
+    let mut find = |parts: &[Range<usize>]| {
+        let mut matches: Vec<Match> = Vec::new();
+        for part in parts.iter().filter(|p| !terms.is_empty() && p.start < scan) {
+            let at = part.start;
+            text::split_words(&text[at..part.end.min(scan)], |w| {
+                if w.text
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() && !firsts.contains(&c))
+                {
+                    return;
+                }
+                stems.stem_into(w.text, &mut stem);
+                if let Some(&k) = which.get(stem.as_str()) {
+                    matches.push((at + w.from..at + w.to, k));
+                }
+            });
+        }
+        matches.sort_by_key(|m| (m.0.start, m.0.end));
+        matches
+    };
+    // The best window in one piece: prose first, and code, read only when no prose matched.
     let mut best: Option<(usize, usize, Range<usize>, Range<usize>)> = None;
+    let mut matches = Vec::new();
     for code in [false, true] {
-        for part in plain.parts(code) {
+        let parts = plain.parts(code);
+        matches = find(&parts);
+        for part in parts {
             let first = matches.partition_point(|m| m.0.start < part.start);
             let inside: Vec<&Match> = matches[first..]
                 .iter()
@@ -204,6 +213,7 @@ fn cut(text: &str, part: Range<usize>, range: Range<usize>, matches: &[Match]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use guide::markdown;
 
     fn terms(t: &[&str]) -> FxHashSet<String> {
         t.iter().map(|s| s.to_string()).collect()
@@ -221,7 +231,12 @@ mod tests {
             "x ".repeat(200),
             "y ".repeat(200)
         );
-        let s = best(&body, &terms(&["lazi", "queryset"]), &mut stems, 80);
+        let s = best(
+            &markdown::plain(&body),
+            &terms(&["lazi", "queryset"]),
+            &mut stems,
+            80,
+        );
         assert!(s.text.contains("lazy QuerySet together"), "{}", s.text);
         assert_eq!(marked(&s), ["lazy", "QuerySet"]);
     }
@@ -231,7 +246,12 @@ mod tests {
         let mut stems = Stems::default();
         let body =
             "```python\nx = post_save\n```\n\n## Signals\n\nThe **`post_save`** signal fires.\n";
-        let s = best(body, &terms(&["post_sav"]), &mut stems, 80);
+        let s = best(
+            &markdown::plain(body),
+            &terms(&["post_sav"]),
+            &mut stems,
+            80,
+        );
         assert_eq!(s.text, "Signals The post_save signal fires.");
         assert_eq!(marked(&s), ["post_save"]);
     }
@@ -241,7 +261,7 @@ mod tests {
         let mut stems = Stems::default();
         let body =
             "Intro text.\n\n```python\nfrom functools import wraps\nimport sys\n```\n\nAfter.\n";
-        let s = best(body, &terms(&["wrap"]), &mut stems, 80);
+        let s = best(&markdown::plain(body), &terms(&["wrap"]), &mut stems, 80);
         assert_eq!(s.text, "from functools import wraps import sys");
         assert_eq!(marked(&s), ["wraps"]);
     }
@@ -249,7 +269,12 @@ mod tests {
     #[test]
     fn no_match_gives_the_beginning() {
         let mut stems = Stems::default();
-        let s = best("alpha beta gamma\n", &FxHashSet::default(), &mut stems, 80);
+        let s = best(
+            &markdown::plain("alpha beta gamma\n"),
+            &FxHashSet::default(),
+            &mut stems,
+            80,
+        );
         assert_eq!(s.text, "alpha beta gamma");
         assert!(s.highlights.is_empty());
     }
@@ -258,7 +283,7 @@ mod tests {
     fn long_text_is_cut_at_a_word_with_an_ellipsis() {
         let mut stems = Stems::default();
         let body = "word ".repeat(100);
-        let s = best(&body, &terms(&["word"]), &mut stems, 30);
+        let s = best(&markdown::plain(&body), &terms(&["word"]), &mut stems, 30);
         assert!(s.text.ends_with('…'));
         assert!(s.text.chars().count() <= 31);
     }
@@ -267,7 +292,7 @@ mod tests {
     fn multibyte_text_never_splits_a_character() {
         let mut stems = Stems::default();
         let body = "é".repeat(300) + " lazy " + &"ü".repeat(300);
-        let s = best(&body, &terms(&["lazi"]), &mut stems, 40);
+        let s = best(&markdown::plain(&body), &terms(&["lazi"]), &mut stems, 40);
         assert!(s.text.contains("lazy"));
     }
 
@@ -276,10 +301,15 @@ mod tests {
         let mut stems = Stems::default();
         let ident = "zq_".repeat(60_000);
         let started = std::time::Instant::now();
-        let s = best(&ident, &terms(&["zq"]), &mut stems, 160);
+        let s = best(&markdown::plain(&ident), &terms(&["zq"]), &mut stems, 160);
         assert!(!s.text.is_empty());
         let body = "lazy words and more words here. ".repeat(32_000);
-        let s = best(&body, &terms(&["lazi", "word"]), &mut stems, 160);
+        let s = best(
+            &markdown::plain(&body),
+            &terms(&["lazi", "word"]),
+            &mut stems,
+            160,
+        );
         assert!(s.text.contains("lazy"));
         // Generous for a debug build: the point is seconds before, milliseconds now.
         assert!(
@@ -289,11 +319,16 @@ mod tests {
         );
         // Only the first 256 KB are searched: a word past them gives the beginning.
         let late = format!("{}quokka here.", "filler words. ".repeat(30_000));
-        let s = best(&late, &terms(&["quokka"]), &mut stems, 80);
+        let s = best(&markdown::plain(&late), &terms(&["quokka"]), &mut stems, 80);
         assert!(s.text.starts_with("filler words."), "{}", s.text);
         assert!(s.highlights.is_empty());
         let early = format!("quokka here. {}", "filler words. ".repeat(30_000));
-        let s = best(&early, &terms(&["quokka"]), &mut stems, 80);
+        let s = best(
+            &markdown::plain(&early),
+            &terms(&["quokka"]),
+            &mut stems,
+            80,
+        );
         assert_eq!(marked(&s), ["quokka"]);
     }
 }

@@ -593,16 +593,44 @@ impl Plain {
     /// The text of the Markdown bytes `source` (a section's range): what `plain` of that slice
     /// gives, without parsing it again.
     pub fn within(&self, source: Range<usize>) -> &str {
+        let spans = self.spans_within(source);
+        &self.text[self.text_of(&spans)]
+    }
+
+    /// The plain text of the Markdown bytes `source` (a section's range), spans and all: what
+    /// `plain` of that slice gives, copied out instead of parsed again.
+    pub fn section(&self, source: Range<usize>) -> Plain {
+        let spans = self.spans_within(source);
+        let text = self.text_of(&spans);
+        Plain {
+            text: self.text[text.clone()].to_string(),
+            spans: self.spans[spans]
+                .iter()
+                .map(|s| Span {
+                    plain: s.plain.start - text.start..s.plain.end - text.start,
+                    source: s.source.clone(),
+                    code: s.code,
+                })
+                .collect(),
+        }
+    }
+
+    /// The spans whose Markdown starts inside `source`.
+    fn spans_within(&self, source: Range<usize>) -> Range<usize> {
         let first = self
             .spans
             .partition_point(|s| s.source.start < source.start);
         let end = self.spans.partition_point(|s| s.source.start < source.end);
-        match (
-            self.spans.get(first),
-            end.checked_sub(1).map(|e| &self.spans[e]),
-        ) {
-            (Some(a), Some(b)) if first < end => &self.text[a.plain.start..b.plain.end],
-            _ => "",
+        first..end.max(first)
+    }
+
+    /// The bytes of `text` that the spans `spans` cover, from the first to the last.
+    fn text_of(&self, spans: &Range<usize>) -> Range<usize> {
+        match (self.spans.get(spans.start), spans.end.checked_sub(1)) {
+            (Some(a), Some(last)) if spans.start < spans.end => {
+                a.plain.start..self.spans[last].plain.end
+            }
+            _ => 0..0,
         }
     }
 }
@@ -812,14 +840,17 @@ mod tests {
         let md = "Intro *x*.\n\n## One\n\nA `b` c.\n\n```python\nx = 1\n\ny = 2\n```\n\n## Two\n\n- item\n- `code`\n\n## Empty\n";
         let p = plain(md);
         for s in sections(md) {
-            assert_eq!(
-                p.within(s.range.clone()),
-                plain(&md[s.range]).text,
-                "{}",
-                s.title
-            );
+            let alone = plain(&md[s.range.clone()]);
+            assert_eq!(p.within(s.range.clone()), alone.text, "{}", s.title);
+            let section = p.section(s.range.clone());
+            assert_eq!(section.text, alone.text, "{}", s.title);
+            for code in [false, true] {
+                assert_eq!(section.parts(code), alone.parts(code), "{}", s.title);
+            }
         }
         assert_eq!(p.within(0..md.len()), p.text);
+        assert_eq!(p.section(0..md.len()), p);
+        assert_eq!(p.section(md.len()..md.len()), Plain::default());
     }
 
     #[test]
