@@ -19,6 +19,7 @@ use crate::cli::{Cli, Command};
 use crate::colors::Colors;
 use crate::exec;
 use crate::library::{self, Library};
+use crate::packages;
 use crate::render::{self, View};
 use crate::search::{self, Hit, Outcome};
 use crate::settings::{Format, Settings};
@@ -401,7 +402,7 @@ fn resolve(lib: &mut Library, words: &str, section: Option<&str>) -> Result<Opti
 fn lacking(query: &str, lacks: Option<&str>) -> String {
     match lacks {
         Some(name) if !query.trim().eq_ignore_ascii_case(name) => {
-            format!(": the guide does not cover `{name}`")
+            format!(": the guide does not cover `{}`", packages::shown(name))
         }
         _ => String::new(),
     }

@@ -19,6 +19,7 @@ const OTHERS: &[&str] = &[
     "chromium",
     "colab",
     "conda",
+    "cpp",
     "csharp",
     "css",
     "dart",
@@ -79,6 +80,11 @@ pub fn is_other(name: &str) -> bool {
 /// letter or digit up to the next character that is not one (`discord.py` -> `discord`,
 /// `selenium.common.exceptions.X` -> `selenium`, `PyQt5` -> `pyqt5`, `.docx` -> `docx`).
 pub fn named(word: &str) -> Option<String> {
+    // Languages whose names are not words: `C++` would read as `c`.
+    let word = word.trim_matches(|c: char| matches!(c, '(' | ')' | ',' | '?' | '\'' | '"'));
+    if let Some((name, _)) = SYMBOLIC.iter().find(|(_, s)| word.eq_ignore_ascii_case(s)) {
+        return Some(name.to_string());
+    }
     let head: String = word
         .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
         .chars()
@@ -86,6 +92,17 @@ pub fn named(word: &str) -> Option<String> {
         .collect::<String>()
         .to_ascii_lowercase();
     (is_package(&head) || is_other(&head)).then_some(head)
+}
+
+/// The names of [`OTHERS`] that are written with symbols, and how they are written.
+const SYMBOLIC: &[(&str, &str)] = &[("cpp", "C++"), ("csharp", "C#")];
+
+/// A name as people write it: `C++` for `cpp`; other names as they are.
+pub fn shown(name: &str) -> &str {
+    SYMBOLIC
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(name, |(_, s)| s)
 }
 
 /// Whether `name` (lowercase) is on the list. It is sorted, one name a line: a binary search
@@ -143,6 +160,13 @@ mod tests {
     fn the_other_languages_and_tools_are_sorted() {
         assert!(OTHERS.windows(2).all(|w| w[0] < w[1]));
         assert!(is_other("javascript") && !is_other("python"));
+        // Written with symbols, read as their names, and shown as they are written.
+        assert_eq!(named("C++").as_deref(), Some("cpp"));
+        assert_eq!(named("c#?").as_deref(), Some("csharp"));
+        assert_eq!(named("c"), None);
+        assert!(SYMBOLIC.iter().all(|(n, _)| is_other(n)));
+        assert_eq!(shown("cpp"), "C++");
+        assert_eq!(shown("django"), "django");
     }
 
     #[test]

@@ -2734,6 +2734,8 @@ mod tests {
             outcome.hits.first().map(|h| &h.meta.id)
         );
         assert!(!ask("java string to int").confident());
+        // A language written with symbols: `C++` is not the letter `c`.
+        assert!(!ask("how do I reverse a std::string in C++ without using a loop").confident());
         let outcome = ask("django csrf token in a javascript fetch call");
         assert_eq!(outcome.hits[0].meta.id, "django-csrf");
         assert!(outcome.confident());
