@@ -1,8 +1,9 @@
 //! Builds the built-in guide into the binary: reads `kb/` with the guide library (the same
 //! walker, parser and validation as a user's entries), indexes it now rather than on the
-//! user's machine, and colours every code block for both themes. Generates `builtin.rs` with
-//! the entry files, the index files, the colour tables and a fingerprint of it all. A broken
-//! built-in entry fails the build with its path and line.
+//! user's machine, colours every code block for both themes and reads each body as plain text
+//! for snippets. Generates `builtin.rs` with the entry files, the index files, the colour
+//! tables, the plain texts and a fingerprint of it all. A broken built-in entry fails the build
+//! with its path and line.
 
 use std::collections::hash_map::DefaultHasher;
 use std::fmt::Write as _;

@@ -1,6 +1,7 @@
 //! The built-in guide, built into the binary by `build.rs`: the entry files of `kb/`, a search
-//! index made from them at compile time, the colour runs of their code, and a fingerprint of
-//! it all. An installed pyguide needs no files beside it, and a first run has nothing to index.
+//! index made from them at compile time, the colour runs of their code, their bodies as plain
+//! text for snippets, and a fingerprint of it all. An installed pyguide needs no files beside
+//! it, and a first run has nothing to index.
 
 use anyhow::Result;
 use guide::index::GuideIndex;
