@@ -81,7 +81,7 @@ pub fn is_other(name: &str) -> bool {
 /// `selenium.common.exceptions.X` -> `selenium`, `PyQt5` -> `pyqt5`, `.docx` -> `docx`).
 pub fn named(word: &str) -> Option<String> {
     // Languages whose names are not words: `C++` would read as `c`.
-    let word = word.trim_matches(|c: char| matches!(c, '(' | ')' | ',' | '?' | '\'' | '"'));
+    let word = word.trim_matches(|c: char| c.is_ascii_punctuation() && c != '+' && c != '#');
     if let Some((name, _)) = SYMBOLIC.iter().find(|(_, s)| word.eq_ignore_ascii_case(s)) {
         return Some(name.to_string());
     }
@@ -163,6 +163,7 @@ mod tests {
         // Written with symbols, read as their names, and shown as they are written.
         assert_eq!(named("C++").as_deref(), Some("cpp"));
         assert_eq!(named("c#?").as_deref(), Some("csharp"));
+        assert_eq!(named("(C++).").as_deref(), Some("cpp"));
         assert_eq!(named("c"), None);
         assert!(SYMBOLIC.iter().all(|(n, _)| is_other(n)));
         assert_eq!(shown("cpp"), "C++");

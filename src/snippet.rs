@@ -50,7 +50,10 @@ pub fn best(plain: &Plain, terms: &FxHashSet<String>, stems: &mut Stems, width: 
     // The matched words of some pieces, in text order.
     let mut find = |parts: &[Range<usize>]| {
         let mut matches: Vec<Match> = Vec::new();
-        for part in parts.iter().filter(|p| !terms.is_empty() && p.start < scan) {
+        if terms.is_empty() {
+            return matches;
+        }
+        for part in parts.iter().take_while(|p| p.start < scan) {
             let at = part.start;
             text::split_words(&text[at..part.end.min(scan)], |w| {
                 if w.text
