@@ -27,6 +27,7 @@
 //! about environment variables that has no `cond`).
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::ops::Range;
 
 use anyhow::Result;
 use guide::entry::{Meta, Origin};
@@ -295,28 +296,383 @@ const STOP_WORDS: &[&str] = &[
 /// [`STOP_WORDS`] as the index stems them, sorted: a question's own words are the others
 /// (`stop_stems_are_the_stop_words_stemmed` checks the list).
 #[rustfmt::skip]
+/// A word of the query or filler, as [`QuestionMatch`] looks it up.
+#[derive(Default)]
+struct AskedWord {
+    filler: bool,
+    in_query: bool,
+    /// The word's places among the words of the units' forms.
+    slots: Vec<usize>,
+}
+
+/// The query as candidates' questions are compared with it. This runs for every word of every
+/// question of every candidate (ten thousand words a query), so a question is read once, a
+/// byte at a time, and most of its words are passed over without hashing them.
+struct QuestionMatch<'a> {
+    words: FxHashMap<&'a [u8], AskedWord>,
+    /// A bit for the first two bytes of each word in `words`.
+    starts: Vec<u64>,
+    /// Each unit's forms, as ranges of slots, with the unit's weight and rarity, and whether
+    /// its words count only together.
+    units: Vec<(Vec<Range<usize>>, f32, f32, bool)>,
+    /// The number of the last question that had each slot's word.
+    seen: Vec<u32>,
+    asked_no: u32,
+    total: f32,
+    total_rarity: f32,
+}
+
+impl<'a> QuestionMatch<'a> {
+    /// `forms` holds each unit's forms as [`Run::ranked`] compares them with questions.
+    fn new(
+        live: &[&'a Unit],
+        forms: &[(Vec<&'a [String]>, f32, f32, bool)],
+        total: f32,
+        total_rarity: f32,
+    ) -> Self {
+        let mut words: FxHashMap<&'a [u8], AskedWord> = STOP_STEMS
+            .iter()
+            .map(|w| {
+                let word = AskedWord {
+                    filler: true,
+                    ..AskedWord::default()
+                };
+                (w.as_bytes(), word)
+            })
+            .collect();
+        for word in live
+            .iter()
+            .flat_map(|u| u.forms.iter().flat_map(|f| &f.words))
+        {
+            words.entry(word.as_bytes()).or_default().in_query = true;
+        }
+        let mut slots = 0;
+        let units = forms
+            .iter()
+            .map(|(forms, weight, rarity, whole)| {
+                let ranges = forms
+                    .iter()
+                    .map(|form| {
+                        let start = slots;
+                        for word in form.iter() {
+                            words.entry(word.as_bytes()).or_default().slots.push(slots);
+                            slots += 1;
+                        }
+                        start..slots
+                    })
+                    .collect();
+                (ranges, *weight, *rarity, *whole)
+            })
+            .collect();
+        let mut starts = vec![0u64; (1 << 16) / 64];
+        for word in words.keys() {
+            let bit = start_bits(word);
+            starts[bit / 64] |= 1 << (bit % 64);
+        }
+        QuestionMatch {
+            words,
+            starts,
+            units,
+            seen: vec![0; slots],
+            asked_no: 0,
+            total,
+            total_rarity,
+        }
+    }
+
+    fn in_query(&self, word: &str) -> bool {
+        self.words
+            .get(word.as_bytes())
+            .is_some_and(|word| word.in_query)
+    }
+
+    /// How close the closest of `questions` (stemmed words joined by spaces, one question a
+    /// line) is to the query: the share of the query's weight it holds, the same by rarity,
+    /// and that share times the share of the question's own (not filler) words the query has.
+    fn closeness(&mut self, questions: &str) -> (f32, f32, f32) {
+        let (mut alike, mut alike_rare, mut exact) = (0.0f32, 0.0f32, 0.0f32);
+        self.asked_no += 1;
+        for question in questions.as_bytes().split(|&b| b == b'\n') {
+            // The question's own words (not filler), and how many of them the query has.
+            let (mut own, mut had) = (0usize, 0usize);
+            for w in question.split(|&b| b == b' ') {
+                let bit = start_bits(w);
+                if self.starts[bit / 64] & (1 << (bit % 64)) == 0 {
+                    own += 1;
+                    continue;
+                }
+                match self.words.get(w) {
+                    Some(word) => {
+                        for &slot in &word.slots {
+                            self.seen[slot] = self.asked_no;
+                        }
+                        if !word.filler {
+                            own += 1;
+                            had += usize::from(word.in_query);
+                        }
+                    }
+                    None => own += 1,
+                }
+            }
+            let (held, held_rare) = self.held();
+            alike = alike.max(held / self.total);
+            alike_rare = alike_rare.max(held_rare / self.total_rarity);
+            if own > 0 {
+                exact = exact.max(held / self.total * had as f32 / own as f32);
+            }
+            self.asked_no += 1;
+        }
+        (alike, alike_rare, exact)
+    }
+
+    /// The query's weight and rarity the last question holds: each unit as far as its
+    /// closest form is in it.
+    fn held(&self) -> (f32, f32) {
+        let (mut held, mut held_rare) = (0.0f32, 0.0f32);
+        for (forms, weight, rarity, whole) in &self.units {
+            let share = forms
+                .iter()
+                .map(|form| {
+                    let n = form
+                        .clone()
+                        .filter(|&s| self.seen[s] == self.asked_no)
+                        .count();
+                    if *whole && form.len() > 1 && n < form.len() {
+                        return 0.0;
+                    }
+                    n as f32 / form.len().max(1) as f32
+                })
+                .fold(0.0f32, f32::max);
+            held += share * weight;
+            held_rare += share * rarity;
+        }
+        (held, held_rare)
+    }
+}
+
+/// A word's first two bytes as a number, for [`QuestionMatch::starts`].
+fn start_bits(word: &[u8]) -> usize {
+    match word {
+        [] => 0,
+        [a] => usize::from(*a) << 8,
+        [a, b, ..] => usize::from(*a) << 8 | usize::from(*b),
+    }
+}
+
 const STOP_STEMS: &[&str] = &[
-    "a", "about", "accomplish", "achiev", "actual", "after", "again", "all", "alreadi", "also",
-    "although", "alway", "am", "an", "and", "ani", "anybodi", "anymor", "anyon", "anyth",
-    "anyway", "appar", "are", "as", "at", "basic", "be", "becaus", "been", "befor", "behind",
-    "best", "better", "between", "but", "by", "calcul", "can", "cannot", "cant", "certain",
-    "complet", "correct", "could", "deal", "definit", "determin", "did", "differ", "do", "doe",
-    "doesn", "doesnt", "dont", "each", "easi", "easiest", "effici", "eleg", "els", "even",
-    "ever", "everi", "everyth", "exact", "exampl", "explain", "explan", "for", "from", "get",
-    "give", "go", "got", "guy", "had", "happen", "has", "have", "hello", "help", "here", "hey",
-    "hi", "how", "i", "idea", "if", "im", "in", "insid", "instead", "into", "is", "isn", "isnt",
-    "it", "just", "keep", "kinda", "know", "like", "liter", "made", "make", "mani", "manual",
-    "mayb", "me", "mean", "more", "most", "much", "my", "need", "never", "no", "not", "now",
-    "obvious", "of", "off", "ok", "on", "one", "onli", "or", "other", "our", "out", "over",
-    "particular", "perhap", "pleas", "possibl", "practic", "probabl", "programmat", "proper",
-    "python", "python3", "quit", "realli", "recommend", "repres", "right", "same", "seem",
-    "should", "simplest", "simpli", "so", "some", "somebodi", "somehow", "someon", "someth",
-    "still", "strang", "stuck", "such", "sudden", "sure", "than", "thank", "that", "the",
-    "their", "them", "then", "there", "these", "they", "thing", "this", "those", "though",
-    "through", "to", "too", "total", "tri", "under", "understand", "up", "use", "veri",
-    "versus", "vs", "want", "was", "way", "we", "weird", "well", "were", "what", "when",
-    "where", "whether", "whi", "which", "while", "who", "will", "with", "without", "wonder",
-    "work", "would", "yet", "you", "your",
+    "a",
+    "about",
+    "accomplish",
+    "achiev",
+    "actual",
+    "after",
+    "again",
+    "all",
+    "alreadi",
+    "also",
+    "although",
+    "alway",
+    "am",
+    "an",
+    "and",
+    "ani",
+    "anybodi",
+    "anymor",
+    "anyon",
+    "anyth",
+    "anyway",
+    "appar",
+    "are",
+    "as",
+    "at",
+    "basic",
+    "be",
+    "becaus",
+    "been",
+    "befor",
+    "behind",
+    "best",
+    "better",
+    "between",
+    "but",
+    "by",
+    "calcul",
+    "can",
+    "cannot",
+    "cant",
+    "certain",
+    "complet",
+    "correct",
+    "could",
+    "deal",
+    "definit",
+    "determin",
+    "did",
+    "differ",
+    "do",
+    "doe",
+    "doesn",
+    "doesnt",
+    "dont",
+    "each",
+    "easi",
+    "easiest",
+    "effici",
+    "eleg",
+    "els",
+    "even",
+    "ever",
+    "everi",
+    "everyth",
+    "exact",
+    "exampl",
+    "explain",
+    "explan",
+    "for",
+    "from",
+    "get",
+    "give",
+    "go",
+    "got",
+    "guy",
+    "had",
+    "happen",
+    "has",
+    "have",
+    "hello",
+    "help",
+    "here",
+    "hey",
+    "hi",
+    "how",
+    "i",
+    "idea",
+    "if",
+    "im",
+    "in",
+    "insid",
+    "instead",
+    "into",
+    "is",
+    "isn",
+    "isnt",
+    "it",
+    "just",
+    "keep",
+    "kinda",
+    "know",
+    "like",
+    "liter",
+    "made",
+    "make",
+    "mani",
+    "manual",
+    "mayb",
+    "me",
+    "mean",
+    "more",
+    "most",
+    "much",
+    "my",
+    "need",
+    "never",
+    "no",
+    "not",
+    "now",
+    "obvious",
+    "of",
+    "off",
+    "ok",
+    "on",
+    "one",
+    "onli",
+    "or",
+    "other",
+    "our",
+    "out",
+    "over",
+    "particular",
+    "perhap",
+    "pleas",
+    "possibl",
+    "practic",
+    "probabl",
+    "programmat",
+    "proper",
+    "python",
+    "python3",
+    "quit",
+    "realli",
+    "recommend",
+    "repres",
+    "right",
+    "same",
+    "seem",
+    "should",
+    "simplest",
+    "simpli",
+    "so",
+    "some",
+    "somebodi",
+    "somehow",
+    "someon",
+    "someth",
+    "still",
+    "strang",
+    "stuck",
+    "such",
+    "sudden",
+    "sure",
+    "than",
+    "thank",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "thing",
+    "this",
+    "those",
+    "though",
+    "through",
+    "to",
+    "too",
+    "total",
+    "tri",
+    "under",
+    "understand",
+    "up",
+    "use",
+    "veri",
+    "versus",
+    "vs",
+    "want",
+    "was",
+    "way",
+    "we",
+    "weird",
+    "well",
+    "were",
+    "what",
+    "when",
+    "where",
+    "whether",
+    "whi",
+    "which",
+    "while",
+    "who",
+    "will",
+    "with",
+    "without",
+    "wonder",
+    "work",
+    "would",
+    "yet",
+    "you",
+    "your",
 ];
 
 /// Words programmers use for the same thing; a query word also matches these, weighted lower.
@@ -2320,44 +2676,9 @@ impl Run<'_> {
         // weight times the share of its own words the query has. Of two entries that both
         // list "how to check if a file exists", the one whose question says no more wins.
         let mut exact = vec![0.0f32; docs.len()];
-        let query_words: FxHashSet<&str> = live
-            .iter()
-            .flat_map(|u| u.forms.iter().flat_map(|f| &f.words))
-            .map(String::as_str)
-            .collect();
-        let filler: FxHashSet<&str> = STOP_STEMS.iter().copied().collect();
+        let mut matcher = QuestionMatch::new(&live, &unit_forms, total, total_rarity);
         for (k, questions) in self.index.asked_of(&docs)?.iter().enumerate() {
-            // A question is a few words: a scan beats hashing them (this loop runs for every
-            // question of every candidate).
-            let mut words: Vec<&str> = Vec::new();
-            for asked in questions.split('\n') {
-                words.clear();
-                words.extend(asked.split(' '));
-                let (mut held, mut held_rare) = (0.0f32, 0.0f32);
-                for (forms, weight, rarity, whole) in &unit_forms {
-                    let share = forms
-                        .iter()
-                        .map(|f| {
-                            let n = f.iter().filter(|x| words.contains(&x.as_str())).count();
-                            if *whole && f.len() > 1 && n < f.len() {
-                                return 0.0;
-                            }
-                            n as f32 / f.len().max(1) as f32
-                        })
-                        .fold(0.0f32, f32::max);
-                    held += share * weight;
-                    held_rare += share * rarity;
-                }
-                alike[k] = alike[k].max(held / total);
-                alike_rare[k] = alike_rare[k].max(held_rare / total_rarity);
-                let own = words.iter().filter(|w| !filler.contains(**w));
-                let (n, had) = own.fold((0, 0), |(n, had), w| {
-                    (n + 1, had + usize::from(query_words.contains(w)))
-                });
-                if n > 0 {
-                    exact[k] = exact[k].max(held / total * had as f32 / n as f32);
-                }
-            }
+            (alike[k], alike_rare[k], exact[k]) = matcher.closeness(questions);
         }
         // Only a question close to the query both ways, not a pasted error that says "use
         // pip or conda" asked with one word, `conda`.
@@ -2392,7 +2713,7 @@ impl Run<'_> {
             .iter()
             .map(|f| {
                 f.as_deref()
-                    .is_some_and(|stem| !query_words.contains(stem) && !owned.contains(stem))
+                    .is_some_and(|stem| !matcher.in_query(stem) && !owned.contains(stem))
             })
             .collect();
         // An error raised by one library (`sqlalchemy.exc.IntegrityError: ...`) is not
