@@ -49,6 +49,7 @@ const STOP_WORDS: &[&str] = &[
     "after",
     "again",
     "all",
+    "alot",
     "already",
     "also",
     "although",
@@ -64,6 +65,7 @@ const STOP_WORDS: &[&str] = &[
     "anyway",
     "apparently",
     "are",
+    "arent",
     "as",
     "at",
     "basically",
@@ -84,14 +86,17 @@ const STOP_WORDS: &[&str] = &[
     "cannot",
     "cant",
     "certain",
+    "cleanest",
     "completely",
     "correct",
     "correctly",
     "could",
+    "couldnt",
     "deal",
     "definitely",
     "determine",
     "did",
+    "didnt",
     "difference",
     "differences",
     "do",
@@ -132,7 +137,9 @@ const STOP_WORDS: &[&str] = &[
     "happening",
     "happens",
     "has",
+    "hasnt",
     "have",
+    "havent",
     "having",
     "hello",
     "help",
@@ -153,6 +160,7 @@ const STOP_WORDS: &[&str] = &[
     "isnt",
     "it",
     "its",
+    "ive",
     "just",
     "keep",
     "keeps",
@@ -178,6 +186,7 @@ const STOP_WORDS: &[&str] = &[
     "need",
     "needs",
     "never",
+    "nicest",
     "no",
     "not",
     "now",
@@ -196,6 +205,8 @@ const STOP_WORDS: &[&str] = &[
     "particular",
     "perhaps",
     "please",
+    "pls",
+    "plz",
     "possible",
     "practice",
     "probably",
@@ -205,15 +216,18 @@ const STOP_WORDS: &[&str] = &[
     "python",
     "python3",
     "pythonic",
+    "quickest",
     "quite",
     "really",
     "recommended",
     "represent",
     "right",
+    "safest",
     "same",
     "seem",
     "seems",
     "should",
+    "shouldnt",
     "simplest",
     "simply",
     "so",
@@ -238,6 +252,7 @@ const STOP_WORDS: &[&str] = &[
     "them",
     "then",
     "there",
+    "theres",
     "these",
     "they",
     "thing",
@@ -265,12 +280,14 @@ const STOP_WORDS: &[&str] = &[
     "want",
     "wanted",
     "was",
+    "wasnt",
     "way",
     "ways",
     "we",
     "weird",
     "well",
     "were",
+    "werent",
     "what",
     "whats",
     "when",
@@ -284,13 +301,16 @@ const STOP_WORDS: &[&str] = &[
     "with",
     "without",
     "wondering",
+    "wont",
     "work",
     "working",
     "works",
     "would",
+    "wouldnt",
     "yet",
     "you",
     "your",
+    "youre",
 ];
 
 /// [`STOP_WORDS`] as the index stems them, sorted: a question's own words are the others
@@ -468,6 +488,7 @@ const STOP_STEMS: &[&str] = &[
     "after",
     "again",
     "all",
+    "alot",
     "alreadi",
     "also",
     "although",
@@ -483,6 +504,7 @@ const STOP_STEMS: &[&str] = &[
     "anyway",
     "appar",
     "are",
+    "arent",
     "as",
     "at",
     "basic",
@@ -501,13 +523,16 @@ const STOP_STEMS: &[&str] = &[
     "cannot",
     "cant",
     "certain",
+    "cleanest",
     "complet",
     "correct",
     "could",
+    "couldnt",
     "deal",
     "definit",
     "determin",
     "did",
+    "didnt",
     "differ",
     "do",
     "doe",
@@ -538,7 +563,9 @@ const STOP_STEMS: &[&str] = &[
     "had",
     "happen",
     "has",
+    "hasnt",
     "have",
+    "havent",
     "hello",
     "help",
     "here",
@@ -557,6 +584,7 @@ const STOP_STEMS: &[&str] = &[
     "isn",
     "isnt",
     "it",
+    "ive",
     "just",
     "keep",
     "kinda",
@@ -576,6 +604,7 @@ const STOP_STEMS: &[&str] = &[
     "my",
     "need",
     "never",
+    "nicest",
     "no",
     "not",
     "now",
@@ -594,6 +623,8 @@ const STOP_STEMS: &[&str] = &[
     "particular",
     "perhap",
     "pleas",
+    "pls",
+    "plz",
     "possibl",
     "practic",
     "probabl",
@@ -601,14 +632,17 @@ const STOP_STEMS: &[&str] = &[
     "proper",
     "python",
     "python3",
+    "quickest",
     "quit",
     "realli",
     "recommend",
     "repres",
     "right",
+    "safest",
     "same",
     "seem",
     "should",
+    "shouldnt",
     "simplest",
     "simpli",
     "so",
@@ -651,11 +685,13 @@ const STOP_STEMS: &[&str] = &[
     "vs",
     "want",
     "was",
+    "wasnt",
     "way",
     "we",
     "weird",
     "well",
     "were",
+    "werent",
     "what",
     "when",
     "where",
@@ -668,8 +704,10 @@ const STOP_STEMS: &[&str] = &[
     "with",
     "without",
     "wonder",
+    "wont",
     "work",
     "would",
+    "wouldnt",
     "yet",
     "you",
     "your",
@@ -1269,6 +1307,20 @@ fn date_shape(word: &str) -> Option<&'static str> {
     (pattern || directives).then_some("strftime")
 }
 
+/// Whether `word` gives a parameter an empty list or dict for its default: `bucket=[]`,
+/// `cache={}):`.
+fn mutable_default(word: &str) -> bool {
+    ["=[]", "={}"].iter().any(|shape| {
+        word.find(shape).is_some_and(|at| {
+            at > 0
+                && word[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    })
+}
+
 /// An operator as typed in a sentence, without the quotes or the question mark around it:
 /// `"=="?` is `==`.
 fn bare_operator(word: &str) -> &str {
@@ -1770,6 +1822,13 @@ impl Run<'_> {
                     && inner.ends_with(['\'', '"', '`'])
                 {
                     typed = unquoted(inner);
+                }
+                // A parameter whose default is a new list or dict (`bucket=[]`) is asked
+                // about by what it is.
+                if mutable_default(raw) {
+                    return ["mutable", "default"]
+                        .map(|w| (w.to_string(), false, false))
+                        .to_vec();
                 }
                 // A date or a date format is asked about by its shape, not its digits.
                 if let Some(word) = date_shape(typed) {
@@ -3148,6 +3207,16 @@ mod tests {
         let outcome = ask("how do I parse a date string like 2024-03-01T10:00:00Z");
         assert!(outcome.confident());
         assert!(outcome.hits[0].meta.id.starts_with("datetime-"));
+    }
+
+    #[test]
+    fn a_list_or_dict_default_is_a_mutable_default() {
+        for word in ["bucket=[]", "add(item,bucket=[])", "cache={}):"] {
+            assert!(mutable_default(word), "{word}");
+        }
+        for word in ["x==[]", "=[]", "[]", "x=[1]", "d={'a':", "x=list(y)"] {
+            assert!(!mutable_default(word), "{word}");
+        }
     }
 
     /// A package no entry is about, anywhere in the query, is what it asks about; a name in
