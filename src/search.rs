@@ -2736,8 +2736,32 @@ impl Run<'_> {
         // list "how to check if a file exists", the one whose question says no more wins.
         let mut exact = vec![0.0f32; docs.len()];
         let mut matcher = QuestionMatch::new(&live, &unit_forms, total, total_rarity);
-        for (k, questions) in self.index.asked_of(&docs)?.iter().enumerate() {
-            (alike[k], alike_rare[k], exact[k]) = matcher.closeness(questions);
+        // Close questions raise a score at most (1 + ALIKE)(1 + EXACT) times, and a library's
+        // entry off the query's family loses at most OFF_FAMILY of it: a candidate that could
+        // not reach the last shown place even so is not compared question by question.
+        let base: Vec<f32> = candidates
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let relevance = c.score + SECTION_SHARE * c.section + near[k] + ASKED * asked[k];
+                relevance * (anywhere[k] / total).powf(COVERAGE_POWER)
+            })
+            .collect();
+        let shown = limit.max(2);
+        let mut floors: Vec<f32> = base.iter().map(|b| b * OFF_FAMILY.min(1.0)).collect();
+        floors.sort_by(|a, b| b.total_cmp(a));
+        let last_place = floors.get(shown - 1).copied().unwrap_or(0.0);
+        let wanted: Vec<DocRef> = (0..docs.len())
+            .filter(|&k| base[k] * (1.0 + ALIKE) * (1.0 + EXACT) >= last_place)
+            .map(|k| docs[k])
+            .collect();
+        let mut questions = self.index.asked_of(&wanted)?.into_iter();
+        for k in 0..docs.len() {
+            if base[k] * (1.0 + ALIKE) * (1.0 + EXACT) >= last_place
+                && let Some(questions) = questions.next()
+            {
+                (alike[k], alike_rare[k], exact[k]) = matcher.closeness(&questions);
+            }
         }
         // Only a question close to the query both ways, not a pasted error that says "use
         // pip or conda" asked with one word, `conda`.
