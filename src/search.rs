@@ -28,6 +28,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::ops::Range;
+use std::rc::Rc;
 
 use anyhow::Result;
 use guide::entry::{Meta, Origin};
@@ -2336,8 +2337,13 @@ impl Run<'_> {
         // Each word counts by how rare it is in the guide, not only in the field it is found
         // in: `list` is in few titles but most bodies, and must not outweigh `unhashable`.
         let mean = live.iter().map(|u| u.weight).sum::<f32>() / live.len() as f32;
-        let by_weight =
-            |u: &Unit, q: Query| Query::Boost(Box::new(q), u.weight / mean.max(f32::EPSILON));
+        // Shared: each is part of several queries below.
+        let by_weight = |u: &Unit, q: Query| {
+            Query::Shared(Rc::new(Query::Boost(
+                Box::new(q),
+                u.weight / mean.max(f32::EPSILON),
+            )))
+        };
         let entry_units: Vec<Query> = live
             .iter()
             .map(|u| by_weight(u, self.unit_query(u, &ENTRY_FIELDS)))

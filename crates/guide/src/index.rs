@@ -13,6 +13,7 @@ use std::fs;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::thread;
 
@@ -152,6 +153,8 @@ pub enum Query {
     InCategory(Box<Query>, String),
     /// The first, restricted to one kind of document.
     OfKind(Box<Query>, Kind),
+    /// A query used in several others, built once: cloning it clones a pointer.
+    Shared(Rc<Query>),
 }
 
 /// A matched document.
@@ -976,6 +979,7 @@ impl GuideIndex {
             )),
             Query::InCategory(q, category) => filtered(self.compile(q), term(f.category, category)),
             Query::OfKind(q, kind) => filtered(self.compile(q), term(f.kind, kind.code())),
+            Query::Shared(q) => self.compile(q),
         }
     }
 }
@@ -985,9 +989,15 @@ fn flatten<'q>(qs: &'q [Query], by: f32, out: &mut Vec<(&'q Query, f32)>) {
     for q in qs {
         let mut q = q;
         let mut by = by;
-        while let Query::Boost(inner, b) = q {
-            q = inner;
-            by *= b;
+        loop {
+            match q {
+                Query::Boost(inner, b) => {
+                    q = inner;
+                    by *= b;
+                }
+                Query::Shared(inner) => q = inner,
+                _ => break,
+            }
         }
         match q {
             Query::Any(inner) => flatten(inner, by, out),
