@@ -6,7 +6,7 @@
 
 const NAMES: &str = include_str!("../data/packages.txt");
 
-/// Languages, tools and platforms other than Python, and tools around Python that the guide
+/// Languages, tools and platforms (clouds, web servers) other than Python, and tools around Python that the guide
 /// does not cover (conda, Jupyter, IDEs), that a question may be about ("how do I center a
 /// div", "git undo last commit", "regex in javascript", "conda activate fails"). Sorted. Not the names that
 /// are common English words too (`react`, `swift`): "CORS error from my react frontend"
@@ -14,6 +14,8 @@ const NAMES: &str = include_str!("../data/packages.txt");
 const OTHERS: &[&str] = &[
     "anaconda",
     "angular",
+    "aws",
+    "azure",
     "bash",
     "chrome",
     "chromium",
@@ -30,6 +32,7 @@ const OTHERS: &[&str] = &[
     "emacs",
     "firefox",
     "flutter",
+    "gcp",
     "git",
     "github",
     "gitlab",
@@ -48,6 +51,7 @@ const OTHERS: &[&str] = &[
     "lua",
     "matlab",
     "neovim",
+    "nginx",
     "nodejs",
     "npm",
     "perl",
