@@ -142,8 +142,8 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
     );
 }
 
-/// The floors sit just under what the search reaches today (top-1 0.891, MRR 0.939, honest
-/// 0.947 on 2,368 + 151 questions), so a change that makes it worse fails. The honest floor
+/// The floors sit just under what the search reaches today (top-1 0.894, MRR 0.941, honest
+/// 0.960 on 2,375 + 150 questions), so a change that makes it worse fails. The honest floor
 /// went from 0.87 to 0.86 when nineteen entries were added at once: each new entry's words
 /// (`bucket`, `S3` in the file-uploads entry) are shared by questions nothing answers
 /// ("boto3 upload file to s3 bucket"), which the suite then counts against the search. They were lowered
@@ -169,8 +169,9 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
 /// it went to 0.927 when an entry that names a tool (Jupyter, docker) in one question only
 /// stopped answering every question about that tool. Ten questions about tkinter and one
 /// about Google-style docstrings became answerable when those entries were added.
-const TOP1: f64 = 0.88;
-const MRR: f64 = 0.93;
+/// Top-1 and MRR raised to 0.89 / 0.94 (the MRR goal) at 0.894 / 0.941.
+const TOP1: f64 = 0.89;
+const MRR: f64 = 0.94;
 const HONEST: f64 = 0.90;
 
 #[test]
