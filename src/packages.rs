@@ -6,11 +6,11 @@
 
 const NAMES: &str = include_str!("../data/packages.txt");
 
-/// Languages, tools and platforms (clouds, web servers) other than Python, and tools around Python that the guide
-/// does not cover (conda, Jupyter, IDEs), that a question may be about ("how do I center a
-/// div", "git undo last commit", "regex in javascript", "conda activate fails"). Sorted. Not the names that
-/// are common English words too (`react`, `swift`): "CORS error from my react frontend"
-/// asks about FastAPI.
+/// Languages, tools and platforms (clouds, web servers) other than Python, and tools around
+/// Python that the guide does not cover (conda, Jupyter, IDEs), that a question may be about
+/// ("how do I center a div", "git undo last commit", "regex in javascript", "conda activate
+/// fails", "AWS Lambda timed out"). Sorted. Not the names that are common English words too
+/// (`react`, `swift`): "CORS error from my react frontend" asks about FastAPI.
 const OTHERS: &[&str] = &[
     "anaconda",
     "angular",
