@@ -352,12 +352,9 @@ struct AskedWord {
 }
 
 /// The query as candidates' questions are compared with it. This runs for every word of every
-/// question of every candidate (ten thousand words a query), so each word is looked up once,
-/// and most are passed over without hashing them.
+/// question of every candidate (ten thousand words a query), so each word is looked up once.
 struct QuestionMatch<'a> {
     words: FxHashMap<&'a [u8], AskedWord>,
-    /// A bit for the first two bytes of each word in `words`.
-    starts: Vec<u64>,
     /// Each unit's forms, as ranges of slots, with the unit's weight and rarity, and whether
     /// its words count only together.
     units: Vec<(Vec<Range<usize>>, f32, f32, bool)>,
@@ -410,14 +407,8 @@ impl<'a> QuestionMatch<'a> {
                 (ranges, *weight, *rarity, *whole)
             })
             .collect();
-        let mut starts = vec![0u64; (1 << 16) / 64];
-        for word in words.keys() {
-            let bit = start_bits(word);
-            starts[bit / 64] |= 1 << (bit % 64);
-        }
         QuestionMatch {
             words,
-            starts,
             units,
             seen: vec![0; slots],
             asked_no: 0,
@@ -442,11 +433,6 @@ impl<'a> QuestionMatch<'a> {
             // The question's own words (not filler), and how many of them the query has.
             let (mut own, mut had) = (0usize, 0usize);
             for w in question.split(|&b| b == b' ') {
-                let bit = start_bits(w);
-                if self.starts[bit / 64] & (1 << (bit % 64)) == 0 {
-                    own += 1;
-                    continue;
-                }
                 match self.words.get(w) {
                     Some(word) => {
                         for &slot in &word.slots {
@@ -493,15 +479,6 @@ impl<'a> QuestionMatch<'a> {
             held_rare += share * rarity;
         }
         (held, held_rare)
-    }
-}
-
-/// A word's first two bytes as a number, for [`QuestionMatch::starts`].
-fn start_bits(word: &[u8]) -> usize {
-    match word {
-        [] => 0,
-        [a] => usize::from(*a) << 8,
-        [a, b, ..] => usize::from(*a) << 8 | usize::from(*b),
     }
 }
 
@@ -2533,9 +2510,10 @@ impl Run<'_> {
         // list "how to check if a file exists", the one whose question says no more wins.
         let mut exact = vec![0.0f32; docs.len()];
         let mut matcher = QuestionMatch::new(&live, &unit_forms, total, total_rarity);
-        // Close questions raise a score at most (1 + ALIKE)(1 + EXACT) times, and a library's
-        // entry off the query's family loses at most OFF_FAMILY of it: a candidate that could
-        // not reach the last shown place even so is not compared question by question.
+        // A candidate's score before its questions and family are weighed in. Close questions
+        // raise it at most (1 + ALIKE)(1 + EXACT) times, and a library's entry off the query's
+        // family loses at most OFF_FAMILY of it: a candidate that could not reach the last
+        // shown place even so is not compared question by question.
         let base: Vec<f32> = candidates
             .iter()
             .enumerate()
@@ -2548,17 +2526,12 @@ impl Run<'_> {
         let mut floors: Vec<f32> = base.iter().map(|b| b * OFF_FAMILY.min(1.0)).collect();
         floors.sort_by(|a, b| b.total_cmp(a));
         let last_place = floors.get(shown - 1).copied().unwrap_or(0.0);
-        let wanted: Vec<DocRef> = (0..docs.len())
+        let compared: Vec<usize> = (0..docs.len())
             .filter(|&k| base[k] * (1.0 + ALIKE) * (1.0 + EXACT) >= last_place)
-            .map(|k| docs[k])
             .collect();
-        let mut questions = self.index.asked_of(&wanted)?.into_iter();
-        for k in 0..docs.len() {
-            if base[k] * (1.0 + ALIKE) * (1.0 + EXACT) >= last_place
-                && let Some(questions) = questions.next()
-            {
-                (alike[k], alike_rare[k], exact[k]) = matcher.closeness(&questions);
-            }
+        let wanted: Vec<DocRef> = compared.iter().map(|&k| docs[k]).collect();
+        for (&k, questions) in compared.iter().zip(self.index.asked_of(&wanted)?) {
+            (alike[k], alike_rare[k], exact[k]) = matcher.closeness(&questions);
         }
         // Only a question close to the query both ways, not a pasted error that says "use
         // pip or conda" asked with one word, `conda`.
@@ -2611,10 +2584,7 @@ impl Run<'_> {
         });
         for (k, c) in candidates.iter().enumerate() {
             let coverage = anywhere[k] / total;
-            let section_score = c.section;
-            let relevance = c.score + SECTION_SHARE * section_score + near[k] + ASKED * asked[k];
-            let score = relevance
-                * coverage.powf(COVERAGE_POWER)
+            let score = base[k]
                 * (1.0 + ALIKE * alike[k] * alike[k])
                 * (1.0 + EXACT * exact[k] * exact[k])
                 * if off_family[k] { OFF_FAMILY } else { 1.0 };
@@ -2644,7 +2614,7 @@ impl Run<'_> {
                     "explain: {:<26} score {score:7.2} = (entry {:6.2} + section {:6.2} + near {:6.2} + asked {:6.2}) x coverage {coverage:.2}^{COVERAGE_POWER} x alike {:.2} x exact {:.2}; strong {:.2}{}",
                     c.id,
                     c.score,
-                    SECTION_SHARE * section_score,
+                    SECTION_SHARE * c.section,
                     near[k],
                     ASKED * asked[k],
                     alike[k],
