@@ -26,6 +26,7 @@
 //! the corrected word itself, when that word is rare (`conda` is not answered by an entry
 //! about environment variables that has no `cond`).
 
+use memchr::memmem;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::ops::Range;
 use std::rc::Rc;
@@ -358,6 +359,10 @@ struct QuestionMatch<'a> {
     /// Each unit's forms, as ranges of slots, with the unit's weight and rarity, and whether
     /// its words count only together.
     units: Vec<(Vec<Range<usize>>, f32, f32, bool)>,
+    /// A searcher for each word of the forms.
+    finders: Vec<memmem::Finder<'a>>,
+    /// Where the questions that hold a word of the forms start, for the one being compared.
+    lines: Vec<usize>,
     /// The number of the last question that had each slot's word.
     seen: Vec<u32>,
     asked_no: u32,
@@ -407,9 +412,16 @@ impl<'a> QuestionMatch<'a> {
                 (ranges, *weight, *rarity, *whole)
             })
             .collect();
+        let finders = words
+            .iter()
+            .filter(|(w, word)| !w.is_empty() && !word.slots.is_empty())
+            .map(|(w, _)| memmem::Finder::new(*w))
+            .collect();
         QuestionMatch {
             words,
             units,
+            finders,
+            lines: Vec::new(),
             seen: vec![0; slots],
             asked_no: 0,
             total,
@@ -427,9 +439,29 @@ impl<'a> QuestionMatch<'a> {
     /// line) is to the query: the share of the query's weight it holds, the same by rarity,
     /// and that share times the share of the question's own (not filler) words the query has.
     fn closeness(&mut self, questions: &str) -> (f32, f32, f32) {
+        let text = questions.as_bytes();
+        // Only a question with a word of a form holds any of the query's weight: those are
+        // found by searching for the forms' words, and only they are read word by word.
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.clear();
+        for finder in &self.finders {
+            let len = finder.needle().len();
+            for at in finder.find_iter(text) {
+                let end = at + len;
+                let starts = at == 0 || matches!(text[at - 1], b' ' | b'\n');
+                let ends = end == text.len() || matches!(text[end], b' ' | b'\n');
+                if starts && ends {
+                    lines.push(memchr::memrchr(b'\n', &text[..at]).map_or(0, |n| n + 1));
+                }
+            }
+        }
+        lines.sort_unstable();
+        lines.dedup();
         let (mut alike, mut alike_rare, mut exact) = (0.0f32, 0.0f32, 0.0f32);
-        self.asked_no += 1;
-        for question in questions.as_bytes().split(|&b| b == b'\n') {
+        for &start in &lines {
+            let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |n| start + n);
+            let question = &text[start..end];
+            self.asked_no += 1;
             // The question's own words (not filler), and how many of them the query has.
             let (mut own, mut had) = (0usize, 0usize);
             for w in question.split(|&b| b == b' ') {
@@ -452,8 +484,8 @@ impl<'a> QuestionMatch<'a> {
             if own > 0 {
                 exact = exact.max(held / self.total * had as f32 / own as f32);
             }
-            self.asked_no += 1;
         }
+        self.lines = lines;
         (alike, alike_rare, exact)
     }
 
