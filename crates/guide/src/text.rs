@@ -34,28 +34,57 @@ fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// The length of the identifier character at byte `at` of `text` (a character boundary), if
+/// one is there.
+#[inline]
+fn ident_at(text: &str, at: usize) -> Option<usize> {
+    let &b = text.as_bytes().get(at)?;
+    if b.is_ascii() {
+        return (b.is_ascii_alphanumeric() || b == b'_').then_some(1);
+    }
+    let c = text[at..].chars().next()?;
+    is_ident_char(c).then(|| c.len_utf8())
+}
+
+/// The length of the UTF-8 character whose first byte is `b`.
+fn char_width(b: u8) -> usize {
+    match b {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    }
+}
+
 /// Calls `sink` for every word of `text`, in order. This runs over every entry at index time
 /// and over every hit for snippets, so it reuses its buffers and borrows where it can.
 pub fn split_words(text: &str, mut sink: impl FnMut(&Word<'_>)) {
     let mut scratch = Scratch::default();
     let mut position = 0;
-    let mut iter = text.char_indices().peekable();
-    while let Some((start, c)) = iter.next() {
-        if !is_ident_char(c) {
+    // Byte by byte, decoding a character only where one starts above ASCII: this runs over
+    // every hit's text for its snippet, which is almost all ASCII.
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let Some(len) = ident_at(text, at) else {
+            at += char_width(bytes[at]);
             continue;
-        }
+        };
         // A run is identifier characters, joined by single dots between identifier characters.
-        let mut end = start + c.len_utf8();
-        while let Some(&(i, c)) = iter.peek() {
-            if is_ident_char(c) {
-                end = i + c.len_utf8();
-                iter.next();
-            } else if c == '.' && text[i + 1..].chars().next().is_some_and(is_ident_char) {
-                iter.next();
+        let start = at;
+        let mut end = at + len;
+        loop {
+            if let Some(len) = ident_at(text, end) {
+                end += len;
+            } else if bytes.get(end) == Some(&b'.')
+                && let Some(len) = ident_at(text, end + 1)
+            {
+                end += 1 + len;
             } else {
                 break;
             }
         }
+        at = end;
         let run = &text[start..end];
         // Most prose is plain lowercase words: one part, nothing to copy.
         if run
