@@ -1852,6 +1852,42 @@ impl Run<'_> {
     fn merge_compounds(&mut self, units: Vec<Unit>) -> Vec<Unit> {
         let mut out: Vec<Unit> = Vec::with_capacity(units.len());
         for unit in units {
+            // Three words that together are an entry's alias, two of them filler alone: an
+            // error's words (`was never closed`, `does not match`).
+            if let [.., first, second] = out.as_slice()
+                && [first, second, &unit].iter().any(|u| u.stop)
+                && [first, second, &unit]
+                    .iter()
+                    .all(|u| !u.primary().is_empty())
+            {
+                let loose =
+                    text::loose_key(&format!("{} {} {}", first.typed, second.typed, unit.typed));
+                if self.names_an_entry(&loose) {
+                    let second = out.pop().expect("matched two units");
+                    let first = out.last_mut().expect("matched two units");
+                    let three = [&*first, &second, &unit];
+                    let words: Vec<String> =
+                        three.iter().flat_map(|u| u.primary()).cloned().collect();
+                    // The words that are not filler alone also match alone.
+                    let alone: Vec<String> = three
+                        .iter()
+                        .filter(|u| !u.stop)
+                        .flat_map(|u| u.primary())
+                        .cloned()
+                        .collect();
+                    first.typed = format!("{} {} {}", first.typed, second.typed, unit.typed);
+                    first.forms = vec![Form { words, weight: 1.0 }];
+                    if !alone.is_empty() {
+                        first.forms.push(Form {
+                            words: alone,
+                            weight: 1.0,
+                        });
+                    }
+                    first.named = Some(loose);
+                    first.stop = false;
+                    continue;
+                }
+            }
             // Two words that together are an entry's alias (`async for`, `for else`), even
             // when one of them is filler alone.
             if let Some(prev) = out.last_mut()
@@ -2923,6 +2959,19 @@ mod tests {
         let outcome = ask("a simple producer consumer setup with threads");
         assert_eq!(outcome.hits[0].meta.id, "queues");
         assert!(outcome.confident());
+    }
+
+    /// Three words that are an alias together are one unit though two are filler alone: an
+    /// error's words typed without the rest of the line find the entry that names them.
+    #[test]
+    fn three_words_that_are_an_alias_together_are_one_unit() {
+        assert_eq!(
+            units_of("was never closed"),
+            [("was never closed".to_string(), false)]
+        );
+        assert_eq!(ask("was never closed").hits[0].meta.id, "syntax-errors");
+        // Not when the three words are not an alias.
+        assert_eq!(units_of("was never opened").len(), 3);
     }
 
     /// Another language named in a question is its topic: the entry on Python's regexes does
