@@ -751,7 +751,7 @@ const CORE_CATEGORIES: [&str; 2] = ["stdlib", "syntax"];
 const FAMILY_SHARE: f32 = 0.25;
 
 /// Most entries that may mention a package (in their text, not as their topic) for a query
-/// that names it to be about a topic the guide lacks: `polars` said in passing in one.
+/// that names it to be about a topic the guide lacks: `narwhals` said in passing in one.
 const UNCOVERED_DF: u64 = 2;
 
 /// The same for a language or tool other than Python (see [`packages::is_other`]): the
@@ -2331,8 +2331,8 @@ impl Run<'_> {
         // A word replaced by a close one (`black` -> `back`) may be a name the guide lacks.
         let guessed = live.iter().any(|u| u.corrected);
         // The query's heaviest word, when the guide has it in only a few entries, names the
-        // topic: an entry without it is not confident (`polars` is in one entry's body, so
-        // "polars filter rows" is not answered by an entry that filters rows). A word no
+        // topic: an entry without it is not confident (`narwhals` is in one entry's body, so
+        // "narwhals filter rows" is not answered by an entry that filters rows). A word no
         // entry has is left out: pasted errors are full of the user's own names.
         let explain = std::env::var_os("PYGUIDE_EXPLAIN").is_some();
         let heaviest = live.iter().map(|u| u.rarity).fold(0.0f32, f32::max);
@@ -2370,7 +2370,7 @@ impl Run<'_> {
             eprintln!("explain: the first word `{}` is in no entry", live[0].typed);
         }
         // A word that names a Python package or module no entry is about (`tkinter`,
-        // `polars`, `selenium`): the query asks about it, however well its other words match
+        // `dask`, `selenium`): the query asks about it, however well its other words match
         // an entry. In a pasted error only the exception's dotted name counts: its message
         // holds the user's own names ("Command 'ffmpeg -i in.mp4' timed out").
         // An entry that lists it in a question ("tqdm in a jupyter notebook") may answer.
@@ -2630,11 +2630,38 @@ impl Run<'_> {
                 of.all(|f| f == Some(first)).then_some(first)
             })
             .collect();
+        // A query that names a library whose entries make a family (`pandas`) asks about
+        // that library: another library's own entry (polars, which compares itself with
+        // pandas throughout) comes after the family's too, unless the query names it as well.
+        let names_family = families.iter().flatten().any(|stem| matcher.in_query(stem));
+        let mut rival = vec![false; docs.len()];
+        if names_family {
+            let (category, _) = self.analyze("packages");
+            let in_packages = match category.as_slice() {
+                [word] => {
+                    self.index
+                        .scores_at(&Query::Term(Field::Names, word.clone()), &docs, false)
+                }
+                _ => vec![None; docs.len()],
+            };
+            for (k, c) in candidates.iter().enumerate() {
+                if families[k].is_some()
+                    || in_packages[k].is_none()
+                    || packages::named(&c.id).is_none_or(|name| name != c.id)
+                {
+                    continue;
+                }
+                let (stems, _) = self.analyze(&c.id);
+                rival[k] = !stems.iter().any(|s| matcher.in_query(s));
+            }
+        }
         let off_family: Vec<bool> = families
             .iter()
-            .map(|f| {
-                f.as_deref()
-                    .is_some_and(|stem| !matcher.in_query(stem) && !owned.contains(stem))
+            .zip(&rival)
+            .map(|(f, &rival)| {
+                rival
+                    || f.as_deref()
+                        .is_some_and(|stem| !matcher.in_query(stem) && !owned.contains(stem))
             })
             .collect();
         // An error raised by one library (`sqlalchemy.exc.IntegrityError: ...`) is not
@@ -2691,7 +2718,7 @@ impl Run<'_> {
                     if confident { " confident" } else { "" }
                 );
             }
-            // A package the entry only mentions is not its topic either (`polars` in plotly).
+            // A package the entry only mentions is not its topic either (`narwhals` in plotly).
             let clear = covered >= 0.9
                 && strength >= DOMINANT_STRONG
                 && !mentions_topic[k]
@@ -2961,6 +2988,16 @@ mod tests {
         assert!(outcome.confident());
     }
 
+    /// A query that names pandas asks about pandas, not about polars, whose entry compares
+    /// itself with pandas throughout; a query that names polars still finds polars.
+    #[test]
+    fn a_library_named_in_the_query_outranks_another_librarys_entry() {
+        let pandas = ask("Delete a column from a Pandas DataFrame");
+        assert!(pandas.hits[0].meta.id.starts_with("pandas"));
+        let polars = ask("delete a column from a polars dataframe");
+        assert_eq!(polars.hits[0].meta.id, "polars");
+    }
+
     /// Three words that are an alias together are one unit though two are filler alone: an
     /// error's words typed without the rest of the line find the entry that names them.
     #[test]
@@ -3098,8 +3135,8 @@ mod tests {
         for query in [
             "how to make a button in PyQt5",
             "How do I create a window with a button and a text box using wxPython?",
-            "polars group by and aggregate multiple columns",
-            "polars",
+            "dask group by and aggregate multiple columns",
+            "narwhals",
         ] {
             let outcome = ask_unsure(query);
             assert!(!outcome.hits.is_empty(), "{query}: the closest still come");
@@ -3202,17 +3239,17 @@ mod tests {
         assert!(!outcome.confident(), "{:?}", outcome.corrected);
     }
 
-    /// A word that names the query's topic must be in the answer: `polars` is mentioned in
+    /// A word that names the query's topic must be in the answer: `narwhals` is mentioned in
     /// passing by one entry, which does not make that entry
     /// (or others that match the rest of the words) an answer. A dotted name whose parts an
     /// entry lists as aliases is that entry's, even where other entries mention it too.
     #[test]
     fn a_topic_word_mentioned_in_passing_answers_nothing() {
         for query in [
-            "how do I filter rows in polars",
-            // `polars` is said once in plotly's body, which plots data frames: not its
+            "how do I filter rows in narwhals",
+            // `narwhals` is said once in plotly's body, which plots data frames: not its
             // topic, however much of the rest matches.
-            "polars dataframe plot",
+            "narwhals dataframe plot",
         ] {
             ask_unsure(query);
         }

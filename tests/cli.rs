@@ -217,10 +217,10 @@ fn a_package_the_guide_does_not_cover_is_named() {
         "{}",
         run.stderr
     );
-    let run = env.run(&["show", "polars"]);
+    let run = env.run(&["show", "dask"]);
     run.assert_status(1);
     assert!(
-        run.stderr.contains("no entry for `polars`\n"),
+        run.stderr.contains("no entry for `dask`\n"),
         "{}",
         run.stderr
     );
