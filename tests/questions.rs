@@ -142,8 +142,8 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
     );
 }
 
-/// The floors sit just under what the search reaches today (top-1 0.894, MRR 0.941, honest
-/// 0.960 on 2,375 + 150 questions), so a change that makes it worse fails. The honest floor
+/// The floors sit just under what the search reaches today (top-1 0.898, MRR 0.943, honest
+/// 0.944 on 2,430 + 143 questions), so a change that makes it worse fails. The honest floor
 /// went from 0.87 to 0.86 when nineteen entries were added at once: each new entry's words
 /// (`bucket`, `S3` in the file-uploads entry) are shared by questions nothing answers
 /// ("boto3 upload file to s3 bucket"), which the suite then counts against the search. They were lowered
@@ -169,7 +169,13 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
 /// it went to 0.927 when an entry that names a tool (Jupyter, docker) in one question only
 /// stopped answering every question about that tool. Ten questions about tkinter and one
 /// about Google-style docstrings became answerable when those entries were added.
-/// Top-1 and MRR raised to 0.89 / 0.94 (the issue's MRR goal) at 0.894 / 0.941.
+/// Top-1 and MRR raised to 0.89 / 0.94 (the issue's MRR goal) at 0.894 / 0.941. Honest went
+/// from 0.960 to 0.944 when seven entries for packages and tasks the guide lacked (psutil,
+/// polars, seaborn, websockets, python-docx, system facts, difflib) answered seven of its
+/// questions, fastapi-architecture's new question on the client IP behind nginx took "rate
+/// limit a fastapi endpoint per client ip", and seaborn, whose heatmap section does not say
+/// how to size the annotations, took "seaborn heatmap annotation numbers are too small";
+/// top-1 0.898, MRR 0.943 on 2,430 + 143.
 const TOP1: f64 = 0.89;
 const MRR: f64 = 0.94;
 const HONEST: f64 = 0.90;
