@@ -555,6 +555,7 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("parameter", &["argument"]),
     ("parameters", &["arguments"]),
     ("pause", &["sleep"]),
+    ("ram", &["memory"]),
     ("remove", &["delete"]),
     ("run", &["execute"]),
     ("slow", &["performance", "blocking"]),
