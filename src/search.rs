@@ -552,6 +552,7 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("loop", &["iterate"]),
     ("lowercase", &["lower"]),
     ("merge", &["combine"]),
+    ("os", &["operating system"]),
     ("parameter", &["argument"]),
     ("parameters", &["arguments"]),
     ("pause", &["sleep"]),
