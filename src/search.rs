@@ -1855,7 +1855,7 @@ impl Run<'_> {
         let mut out: Vec<Unit> = Vec::with_capacity(units.len());
         for unit in units {
             // Three words that together are an entry's alias, two of them filler alone: an
-            // error's words (`was never closed`, `does not match`).
+            // error's words (`was never closed`).
             if let [.., first, second] = out.as_slice()
                 && [first, second, &unit].iter().any(|u| u.stop)
                 && [first, second, &unit]
