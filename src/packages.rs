@@ -8,10 +8,10 @@ const NAMES: &str = include_str!("../data/packages.txt");
 
 /// Languages, tools and platforms (clouds, web servers, databases no driver entry covers)
 /// other than Python, and tools around Python that the guide does not cover (conda, Jupyter,
-/// IDEs), that a question may be about
-/// ("how do I center a div", "git undo last commit", "regex in javascript", "conda activate
-/// fails", "AWS Lambda timed out"). Sorted. Not the names that are common English words too
-/// (`react`, `swift`): "CORS error from my react frontend" asks about FastAPI.
+/// IDEs), that a question may be about ("how do I center a div", "git undo last commit",
+/// "regex in javascript", "conda activate fails", "AWS Lambda timed out"). Sorted. Not the
+/// names that are common English words too (`react`, `swift`): "CORS error from my react
+/// frontend" asks about FastAPI.
 const OTHERS: &[&str] = &[
     "anaconda",
     "angular",

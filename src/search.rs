@@ -1854,69 +1854,10 @@ impl Run<'_> {
     fn merge_compounds(&mut self, units: Vec<Unit>) -> Vec<Unit> {
         let mut out: Vec<Unit> = Vec::with_capacity(units.len());
         for unit in units {
-            // Three words that together are an entry's alias, two of them filler alone: an
-            // error's words (`was never closed`).
-            if let [.., first, second] = out.as_slice()
-                && [first, second, &unit].iter().any(|u| u.stop)
-                && [first, second, &unit]
-                    .iter()
-                    .all(|u| !u.primary().is_empty())
-            {
-                let loose =
-                    text::loose_key(&format!("{} {} {}", first.typed, second.typed, unit.typed));
-                if self.names_an_entry(&loose) {
-                    let second = out.pop().expect("matched two units");
-                    let first = out.last_mut().expect("matched two units");
-                    let three = [&*first, &second, &unit];
-                    let words: Vec<String> =
-                        three.iter().flat_map(|u| u.primary()).cloned().collect();
-                    // The words that are not filler alone also match alone.
-                    let alone: Vec<String> = three
-                        .iter()
-                        .filter(|u| !u.stop)
-                        .flat_map(|u| u.primary())
-                        .cloned()
-                        .collect();
-                    first.typed = format!("{} {} {}", first.typed, second.typed, unit.typed);
-                    first.forms = vec![Form { words, weight: 1.0 }];
-                    if !alone.is_empty() {
-                        first.forms.push(Form {
-                            words: alone,
-                            weight: 1.0,
-                        });
-                    }
-                    first.named = Some(loose);
-                    first.stop = false;
-                    continue;
-                }
-            }
-            // Two words that together are an entry's alias (`async for`, `for else`), even
-            // when one of them is filler alone.
-            if let Some(prev) = out.last_mut()
-                && (prev.stop || unit.stop)
-                && !prev.primary().is_empty()
-                && !unit.primary().is_empty()
-            {
-                let loose = text::loose_key(&format!("{} {}", prev.typed, unit.typed));
-                if self.names_an_entry(&loose) {
-                    let mut words = prev.primary().to_vec();
-                    words.extend(unit.primary().iter().cloned());
-                    // The word that is not filler alone also matches alone, and sets the
-                    // weight.
-                    let alone = if prev.stop { &unit } else { &*prev };
-                    let alone = alone.primary().to_vec();
-                    prev.typed = format!("{} {}", prev.typed, unit.typed);
-                    prev.forms = vec![
-                        Form { words, weight: 1.0 },
-                        Form {
-                            words: alone,
-                            weight: 1.0,
-                        },
-                    ];
-                    prev.named = Some(loose);
-                    prev.stop = false;
-                    continue;
-                }
+            // Two or three words that together are an entry's alias, even when all but one are
+            // filler alone (`async for`, `for else`, an error's `was never closed`).
+            if self.merge_alias(&mut out, &unit) {
+                continue;
             }
             if let Some(prev) = out.last_mut()
                 && !prev.stop
@@ -1948,6 +1889,54 @@ impl Run<'_> {
             out.push(unit);
         }
         out
+    }
+
+    /// Merges `unit` into the last one or two units of `out` when, with them, it spells an
+    /// entry's alias and one of them is filler alone. The words that are not filler alone (the
+    /// last word when all are) also match alone. Three words are tried before two.
+    fn merge_alias(&mut self, out: &mut Vec<Unit>, unit: &Unit) -> bool {
+        for n in [2, 1] {
+            let Some(start) = out.len().checked_sub(n) else {
+                continue;
+            };
+            let run: Vec<&Unit> = out[start..].iter().chain([unit]).collect();
+            if !run.iter().any(|u| u.stop) || run.iter().any(|u| u.primary().is_empty()) {
+                continue;
+            }
+            let typed = run
+                .iter()
+                .map(|u| u.typed.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let loose = text::loose_key(&typed);
+            if !self.names_an_entry(&loose) {
+                continue;
+            }
+            let words: Vec<String> = run.iter().flat_map(|u| u.primary()).cloned().collect();
+            let mut alone: Vec<String> = run
+                .iter()
+                .filter(|u| !u.stop)
+                .flat_map(|u| u.primary())
+                .cloned()
+                .collect();
+            if alone.is_empty() {
+                alone = unit.primary().to_vec();
+            }
+            out.truncate(start + 1);
+            let first = &mut out[start];
+            first.typed = typed;
+            first.forms = vec![
+                Form { words, weight: 1.0 },
+                Form {
+                    words: alone,
+                    weight: 1.0,
+                },
+            ];
+            first.named = Some(loose);
+            first.stop = false;
+            return true;
+        }
+        false
     }
 
     /// Whether a word run together from two typed words is a name the guide uses: one that
