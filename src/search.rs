@@ -1829,6 +1829,21 @@ impl Run<'_> {
             }
         }
         let mut units = self.merge_compounds(units);
+        // A word said twice ("on the same device, but found two devices") is one thing asked
+        // about: counted twice, its weight would make an entry that has it look like the
+        // answer.
+        for k in 1..units.len() {
+            let (before, rest) = units.split_at_mut(k);
+            let unit = &mut rest[0];
+            if !unit.stop
+                && !unit.primary().is_empty()
+                && before
+                    .iter()
+                    .any(|u| !u.stop && u.primary() == unit.primary())
+            {
+                unit.stop = true;
+            }
+        }
         for unit in &mut units {
             (unit.weight, unit.rarity) = self.weight(unit);
         }
@@ -3035,6 +3050,24 @@ mod tests {
 
     /// A slash between two words separates them; asked about, it names the entry on
     /// positional-only parameters.
+    /// A word said twice is one thing asked about, whatever its form: the second
+    /// (`devices` after `device`) is not counted again.
+    #[test]
+    fn a_word_said_twice_counts_once() {
+        let index = crate::builtin::index().unwrap();
+        let mut run = Run::new(&index);
+        let units = run.units("same device two devices");
+        let live: Vec<&str> = units
+            .iter()
+            .filter(|u| !u.stop)
+            .map(|u| u.typed.as_str())
+            .collect();
+        assert_eq!(live, ["device", "two"]);
+        // Two operators with no words of their own are two things.
+        let units = run.units("/ vs //");
+        assert_eq!(units.iter().filter(|u| !u.stop).count(), 2);
+    }
+
     #[test]
     fn a_slash_between_words_separates_them_and_alone_names_its_entry() {
         let outcome = ask("Pretty-print an entire Pandas Series / DataFrame");
