@@ -2406,12 +2406,20 @@ impl Run<'_> {
         // A language or tool other than Python (`javascript`, `java`, `git`) that some
         // entries do cover in passing (a JavaScript section on CSRF tokens): only an entry that
         // has it in its strong fields, or says it more than once, answers ("regex in
-        // javascript" is not answered by the entry on Python's `re`).
-        let other = live
-            .iter()
-            .filter(|u| !u.corrected)
-            .filter_map(|u| packages::named(&u.typed))
-            .find(|name| packages::is_other(name));
+        // javascript" is not answered by the entry on Python's `re`). In a pasted error, as
+        // above, only the exception's dotted name counts: `['git', 'status']` in a
+        // CalledProcessError is the user's command.
+        let other = match pasted_class(query) {
+            Some(head) => head
+                .split('.')
+                .filter_map(packages::named)
+                .find(|name| packages::is_other(name)),
+            None => live
+                .iter()
+                .filter(|u| !u.corrected)
+                .filter_map(|u| packages::named(&u.typed))
+                .find(|name| packages::is_other(name)),
+        };
         if let Some(name) = other
             && uncovered.is_none()
         {
@@ -3033,6 +3041,12 @@ mod tests {
         assert!(!ask("how do I reverse a std::string in C++ without using a loop").confident());
         let outcome = ask("django csrf token in a javascript fetch call");
         assert_eq!(outcome.hits[0].meta.id, "django-csrf");
+        assert!(outcome.confident());
+        // In a pasted error the tool is the user's command, not the topic.
+        let outcome = ask(
+            "subprocess.CalledProcessError: Command '['git', 'status']' returned non-zero exit status 128.",
+        );
+        assert_eq!(outcome.hits[0].meta.id, "subprocess");
         assert!(outcome.confident());
     }
 
