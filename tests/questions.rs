@@ -176,7 +176,11 @@ fn questions_as_people_ask_them_find_their_entry_and_no_entry_is_said_honestly()
 /// limit a fastapi endpoint per client ip", and seaborn, whose heatmap section does not say
 /// how to size the annotations, took "seaborn heatmap annotation numbers are too small";
 /// top-1 0.898, MRR 0.943 on 2,430 + 143.
-const TOP1: f64 = 0.89;
+/// Top-1 raised to 0.90, the issue's goal, at 0.902 (2,191 of 2,430): a word said twice in a
+/// query counts once, a tool named inside a pasted error's message is the user's, and six
+/// entries got words people use for their topic (`nogil`, `admin panel`, `autopep8`). The
+/// floor is four questions below today's figure.
+const TOP1: f64 = 0.90;
 const MRR: f64 = 0.94;
 const HONEST: f64 = 0.90;
 
