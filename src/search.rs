@@ -3062,8 +3062,6 @@ mod tests {
         );
     }
 
-    /// A slash between two words separates them; asked about, it names the entry on
-    /// positional-only parameters.
     /// A word said twice is one thing asked about, whatever its form: the second
     /// (`devices` after `device`) is not counted again.
     #[test]
@@ -3082,6 +3080,8 @@ mod tests {
         assert_eq!(units.iter().filter(|u| !u.stop).count(), 2);
     }
 
+    /// A slash between two words separates them; asked about, it names the entry on
+    /// positional-only parameters.
     #[test]
     fn a_slash_between_words_separates_them_and_alone_names_its_entry() {
         let outcome = ask("Pretty-print an entire Pandas Series / DataFrame");
