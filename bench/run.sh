@@ -79,9 +79,18 @@ hf() {
 }
 # name, command... -> results/<name>.rss (peak resident memory, KB) and, with valgrind,
 # results/<name>.heap (peak heap, bytes): resident memory also counts the pages of the
-# index files mapped in, which the kernel can drop at any time.
+# index files mapped in, which the kernel can drop at any time. How many it maps for each
+# page a search touches depends on how the files came into the page cache: just after
+# `pyguide index` wrote them, a search of 100,000 entries peaked at 248 MB; after the cache
+# was dropped, at 60 MB, and still 60 MB once every index file had been read back with `cat`.
+# Where it may (as root), the cache is dropped and the command run once first, so that the
+# figure does not depend on what last wrote the files.
 rss() {
   local name=$1; shift
+  if [ -w /proc/sys/vm/drop_caches ]; then
+    sync && echo 1 > /proc/sys/vm/drop_caches
+    "$@" >/dev/null 2>&1 || true
+  fi
   /usr/bin/time -f %M -o "$RESULTS/$name.rss" "$@" >/dev/null 2>&1
   if need valgrind; then
     valgrind --tool=massif --massif-out-file="$WORK/massif.out" "$@" >/dev/null 2>&1
