@@ -1165,6 +1165,20 @@ fn pasted_class(query: &str) -> Option<&str> {
         .filter(|head| !head.is_empty() && !head.contains(char::is_whitespace))
 }
 
+/// The packages and tools (see [`packages`]) a query names, as typed, not corrected. In a
+/// pasted error only the exception's dotted name counts: its message holds the user's own
+/// names (`Command '['git', 'status']'`, `'ffmpeg -i in.mp4'`).
+fn named_packages(query: &str, live: &[&Unit]) -> Vec<String> {
+    match pasted_class(query) {
+        Some(head) => head.split('.').filter_map(packages::named).collect(),
+        None => live
+            .iter()
+            .filter(|u| !u.corrected)
+            .filter_map(|u| packages::named(&u.typed))
+            .collect(),
+    }
+}
+
 /// Whether a word with digits reads as the name of a library or tool (`PyQt5`, `boto3`,
 /// `cv2`, `log4j`) rather than a value (`0x7f3a`, `e3b0c442`): it starts with a letter and
 /// has two letters or more and one short run of digits.
@@ -2406,20 +2420,10 @@ impl Run<'_> {
         // A language or tool other than Python (`javascript`, `java`, `git`) that some
         // entries do cover in passing (a JavaScript section on CSRF tokens): only an entry that
         // has it in its strong fields, or says it more than once, answers ("regex in
-        // javascript" is not answered by the entry on Python's `re`). In a pasted error, as
-        // above, only the exception's dotted name counts: `['git', 'status']` in a
-        // CalledProcessError is the user's command.
-        let other = match pasted_class(query) {
-            Some(head) => head
-                .split('.')
-                .filter_map(packages::named)
-                .find(|name| packages::is_other(name)),
-            None => live
-                .iter()
-                .filter(|u| !u.corrected)
-                .filter_map(|u| packages::named(&u.typed))
-                .find(|name| packages::is_other(name)),
-        };
+        // javascript" is not answered by the entry on Python's `re`).
+        let other = named_packages(query, &live)
+            .into_iter()
+            .find(|name| packages::is_other(name));
         if let Some(name) = other
             && uncovered.is_none()
         {
@@ -2799,15 +2803,7 @@ impl Run<'_> {
     /// its id, title or aliases, and at most [`UNCOVERED_DF`] entries mention; with its
     /// stemmed words.
     fn uncovered_package(&mut self, query: &str, live: &[&Unit]) -> Option<(String, Vec<String>)> {
-        let names: Vec<String> = if let Some(head) = pasted_class(query) {
-            head.split('.').filter_map(packages::named).collect()
-        } else {
-            live.iter()
-                .filter(|u| !u.corrected)
-                .filter_map(|u| packages::named(&u.typed))
-                .collect()
-        };
-        names.into_iter().find_map(|name| {
+        named_packages(query, live).into_iter().find_map(|name| {
             let (parts, _) = self.analyze(&name);
             let uncovered = !parts.is_empty()
                 && parts.iter().all(|w| {
