@@ -608,6 +608,14 @@ const CONSTRUCTS: &[(&str, &str)] = &[
     ("yield", "from"),
 ];
 
+/// English phrases that say one programming word: "run two coroutines at the same time" asks
+/// about running them concurrently, not about `time`. The phrase's own words match too, as a
+/// phrase.
+const IDIOMS: &[(&[&str], &str)] = &[
+    (&["at", "the", "same", "time"], "concurrently"),
+    (&["simultaneously"], "concurrently"),
+];
+
 /// Weight of a synonym relative to the word typed.
 const SYNONYM_WEIGHT: f32 = 0.5;
 
@@ -1681,12 +1689,33 @@ impl Run<'_> {
         for k in separators.into_iter().rev() {
             words.remove(k);
         }
+        // An idiom said in plain words (not quoted, not called) is one unit.
+        let mut at = 0;
+        while at < words.len() {
+            let idiom = IDIOMS.iter().find(|(phrase, _)| {
+                words.get(at..at + phrase.len()).is_some_and(|said| {
+                    said.iter()
+                        .zip(phrase.iter())
+                        .all(|((w, quoted, called), p)| {
+                            !quoted && !called && w.eq_ignore_ascii_case(p)
+                        })
+                })
+            });
+            if let Some((phrase, _)) = idiom {
+                words.splice(at..at + phrase.len(), [(phrase.join(" "), false, false)]);
+            }
+            at += 1;
+        }
         let mut next = 0;
         while next < words.len() {
             let (typed, quoted, called) = words[next].clone();
             let typed = typed.as_str();
             next += 1;
             if typed.is_empty() {
+                continue;
+            }
+            if let Some((phrase, meaning)) = IDIOMS.iter().find(|(p, _)| p.join(" ") == typed) {
+                units.push(self.idiom(phrase, meaning));
                 continue;
             }
             let loose = text::loose_key(typed);
@@ -1862,6 +1891,27 @@ impl Run<'_> {
             (unit.weight, unit.rarity) = self.weight(unit);
         }
         units
+    }
+
+    /// An idiom's unit: its words as a phrase (an entry's question may say "at the same
+    /// time"), or the word it means.
+    fn idiom(&mut self, phrase: &[&str], meaning: &str) -> Unit {
+        let (said, _) = self.analyze(&phrase.join(" "));
+        let (meant, _) = self.analyze(meaning);
+        Unit {
+            typed: phrase.join(" "),
+            forms: [said, meant]
+                .into_iter()
+                .filter(|words| !words.is_empty())
+                .map(|words| Form { words, weight: 1.0 })
+                .collect(),
+            named: None,
+            stop: false,
+            weight: 0.0,
+            rarity: 0.0,
+            corrected: false,
+            common: false,
+        }
     }
 
     /// Whether a dotted name starts with a package or module the guide has a word for
@@ -3074,6 +3124,27 @@ mod tests {
         // Two operators with no words of their own are two things.
         let units = run.units("/ vs //");
         assert_eq!(units.iter().filter(|u| !u.stop).count(), 2);
+    }
+
+    /// "At the same time" is one unit meaning "concurrently", not a question about `time`;
+    /// as a phrase it still matches an entry's question that says it.
+    #[test]
+    fn an_idiom_is_what_it_means() {
+        let index = crate::builtin::index().unwrap();
+        let mut run = Run::new(&index);
+        let units = run.units("run two coroutines At The Same Time");
+        let idiom = units.last().unwrap();
+        assert_eq!(idiom.typed, "at the same time");
+        assert!(!idiom.stop);
+        assert!(idiom.forms.iter().any(|f| f.words == ["concurr"]));
+        assert!(!units.iter().any(|u| u.primary() == ["time"]));
+        let outcome = ask("how do I run two coroutines at the same time and wait for both");
+        assert_eq!(outcome.hits[0].meta.id, "asyncio");
+        let outcome = ask("iterate over two lists at the same time");
+        assert_eq!(outcome.hits[0].meta.id, "loops");
+        // Quoted, the words are the user's text.
+        let units = run.units("'at the same time'");
+        assert!(units.iter().all(|u| u.typed != "at the same time"));
     }
 
     /// A slash between two words separates them; asked about, it names the entry on
