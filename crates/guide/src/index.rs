@@ -545,8 +545,8 @@ impl GuideIndex {
     }
 
     /// Merges the index into one segment: a query then looks each word up and builds each
-    /// scorer once, not once per segment. For an index written once and only read (the
-    /// built-in guide); the payload is kept.
+    /// scorer once, not once per segment. For an index written whole and then read (the
+    /// built-in guide, a user's guide rebuilt); the payload is kept.
     pub fn compact(&mut self) -> Result<()> {
         let ids = self
             .index
