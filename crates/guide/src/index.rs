@@ -80,6 +80,14 @@ pub enum Field {
 }
 
 impl Field {
+    /// The kind of document that has this field.
+    fn kind(self) -> Kind {
+        match self {
+            Field::Heading | Field::SectionText => Kind::Section,
+            _ => Kind::Entry,
+        }
+    }
+
     pub const ALL: [Field; 9] = [
         Field::Title,
         Field::Aliases,
@@ -978,6 +986,10 @@ impl GuideIndex {
                 IndexRecordOption::Basic,
             )),
             Query::InCategory(q, category) => filtered(self.compile(q), term(f.category, category)),
+            // A query that only documents of that kind can match needs no filter, which
+            // would seek the query's union to every document of the kind: at 100,000 entries
+            // that was most of a search.
+            Query::OfKind(q, kind) if only_of(q, *kind) => self.compile(q),
             Query::OfKind(q, kind) => filtered(self.compile(q), term(f.kind, kind.code())),
             Query::Shared(q) => self.compile(q),
         }
@@ -1003,6 +1015,21 @@ fn flatten<'q>(qs: &'q [Query], by: f32, out: &mut Vec<(&'q Query, f32)>) {
             Query::Any(inner) => flatten(inner, by, out),
             _ => out.push((q, by)),
         }
+    }
+}
+
+/// Whether every document `query` matches is of `kind`, by the fields and keys it reads.
+fn only_of(query: &Query, kind: Kind) -> bool {
+    match query {
+        Query::Term(field, _) | Query::Phrase(field, _, _) => field.kind() == kind,
+        Query::Any(qs) => qs.iter().all(|q| only_of(q, kind)),
+        Query::All(qs) => qs.iter().any(|q| only_of(q, kind)),
+        Query::With(first, _) => only_of(first, kind),
+        Query::Boost(q, _) | Query::InCategory(q, _) => only_of(q, kind),
+        Query::Shared(q) => only_of(q, kind),
+        Query::OfKind(_, of) => *of == kind,
+        Query::Key(Key::Origin(_)) => false,
+        Query::Key(_) => kind == Kind::Entry,
     }
 }
 
