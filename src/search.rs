@@ -1074,6 +1074,20 @@ fn is_data(word: &str, quoted: bool, code: bool) -> bool {
             && !is_product_name(word))
 }
 
+/// Whether a word is a memory address as a repr prints it (`<map object at 0x7f3a2b1c9d60>`,
+/// or cut short, `0x7f...`): the user's value, even when an example of the guide happens to
+/// print one that starts the same. A short hex literal (`0xff`) is not.
+fn is_address(word: &str) -> bool {
+    let Some(rest) = word.strip_prefix("0x") else {
+        return false;
+    };
+    let digits = rest.trim_end_matches(['.', '\u{2026}', '>', ',', ')']);
+    let cut = digits.len() < rest.len() && rest[digits.len()..].starts_with(['.', '\u{2026}']);
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_hexdigit())
+        && (digits.len() >= 6 || cut)
+}
+
 /// A method named on a string literal, `'a.txt'.strip` or `", ".join`: the literal with its
 /// quotes and the method's name.
 fn literal_method(word: &str) -> Option<(&str, &str)> {
@@ -1772,6 +1786,7 @@ impl Run<'_> {
                 && ((named.is_none()
                     && (STOP_WORDS.contains(&lower.as_str())
                         || parts[0].chars().all(|c| c.is_ascii_digit())
+                        || is_address(&lower)
                         || (self.df(&parts[0]) == 0 && is_misspelt_filler(&lower))))
                     || ((phrasal || kind_of_named) && !quoted && !called));
             if units.iter().any(|u| u.typed.eq_ignore_ascii_case(typed)) {
@@ -3124,6 +3139,23 @@ mod tests {
         // Two operators with no words of their own are two things.
         let units = run.units("/ vs //");
         assert_eq!(units.iter().filter(|u| !u.stop).count(), 2);
+    }
+
+    /// A memory address in a repr, whole or cut short, is the user's value; a hex literal
+    /// is not an address.
+    #[test]
+    fn a_memory_address_is_the_users_value() {
+        assert!(is_address("0x7f3a2b1c9d60"));
+        assert!(is_address("0x7f3a2b1c9d60>"));
+        assert!(is_address("0x7f..."));
+        assert!(is_address("0x7f\u{2026}"));
+        assert!(!is_address("0xff"));
+        assert!(!is_address("0x"));
+        assert!(!is_address("0xzz..."));
+        let index = crate::builtin::index().unwrap();
+        let mut run = Run::new(&index);
+        let units = run.units("map() gives <map object at 0x7f...> instead of a list");
+        assert!(units.iter().any(|u| u.typed.starts_with("0x7f") && u.stop));
     }
 
     /// "At the same time" is one unit meaning "concurrently", not a question about `time`;
