@@ -21,7 +21,7 @@ use anyhow::{Context, Result};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
 use tantivy::directory::{
-    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, RamDirectory, WatchCallback,
+    Advice, Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, RamDirectory, WatchCallback,
     WatchHandle, WritePtr,
 };
 use tantivy::postings::Postings;
@@ -476,7 +476,9 @@ impl GuideIndex {
     /// The check comes before any segment is opened: a damaged doc store footer read as
     /// lengths can ask for hundreds of gigabytes, which aborts the process.
     pub fn open_folder_checked(dir: &Path, limit: u64) -> Result<GuideIndex> {
-        let directory = MmapDirectory::open(dir)
+        // Random access: a search reads a few blocks of each file, so the kernel should not
+        // read ahead (and map) the pages around each one.
+        let directory = MmapDirectory::open_with_madvice(dir, Advice::Random)
             .with_context(|| format!("cannot open the index in {}", dir.display()))?;
         let index = Index::open(directory)
             .with_context(|| format!("cannot open the index in {}", dir.display()))?;
