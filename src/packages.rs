@@ -38,6 +38,7 @@ const OTHERS: &[&str] = &[
     "github",
     "gitlab",
     "golang",
+    "google",
     "haskell",
     "heroku",
     "ide",

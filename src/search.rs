@@ -3109,6 +3109,11 @@ mod tests {
         );
         assert_eq!(outcome.hits[0].meta.id, "subprocess");
         assert!(outcome.confident());
+        // Google's services are not Python's; its docstring style is, in an entry's aliases.
+        assert!(!ask("how do I upload a blob to google cloud storage from python").confident());
+        let outcome = ask("google style docstrings");
+        assert_eq!(outcome.hits[0].meta.id, "docstrings");
+        assert!(outcome.confident());
     }
 
     /// An entry that has every word of a question only in its text does not answer it
