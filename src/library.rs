@@ -260,9 +260,13 @@ impl Library {
         let (mut index, manifest) = build(&manifest, &payload, &mut problems)?;
         // One segment, not one per indexing thread's batch: a query then reads each word's
         // postings once. At 100,000 entries a search took 9.9 ms instead of 14.7 and peaked at
-        // 33 MB resident instead of 62, for 6 s more of `pyguide index` (58 s in all). A merge
-        // that fails leaves the segments as they were: the index is whole, only slower.
-        let _ = index.compact();
+        // 33 MB resident instead of 62, for 6 s more of `pyguide index` (58 s in all). A
+        // smaller guide is written as one segment beside the built-in one, which is not worth
+        // a merge. A merge that fails leaves the segments as they were: the index is whole,
+        // only slower.
+        if manifest.files.len() >= MERGE_FROM {
+            let _ = index.compact();
+        }
         let built = Some(index.entry_count());
         let saved = (|| -> Result<PathBuf> {
             let generation = store.new_generation(lock)?;
@@ -470,6 +474,10 @@ struct Saved {
     payload: Payload,
     dirs: SavedDirs,
 }
+
+/// A rebuilt guide of at least this many files is merged into one segment (see
+/// `rebuild_locked`): fewer are indexed by one thread into one segment.
+const MERGE_FROM: usize = 1_000;
 
 /// A saved index of at most this many bytes has every byte checked against its checksums
 /// when opened (about a millisecond for 8 MiB; a guide of a few thousand notes); a larger one

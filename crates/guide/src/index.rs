@@ -1245,6 +1245,47 @@ impl Directory for StaticDir {
 mod tests {
     use super::*;
 
+    /// The kind filter is left out only where the fields and keys a query reads exist on
+    /// that kind of document alone; a query that reads both kinds keeps it.
+    #[test]
+    fn a_kind_filter_is_left_out_only_where_it_changes_nothing() {
+        let w = || "lazi".to_string();
+        assert!(only_of(&Query::Term(Field::Body, w()), Kind::Entry));
+        assert!(!only_of(&Query::Term(Field::Body, w()), Kind::Section));
+        assert!(only_of(&Query::Term(Field::Heading, w()), Kind::Section));
+        assert!(only_of(&Query::Key(Key::Id("a".into())), Kind::Entry));
+        assert!(!only_of(
+            &Query::Key(Key::Origin(Origin::Builtin("a.md".into()))),
+            Kind::Entry
+        ));
+        let mixed = Query::Any(vec![
+            Query::Term(Field::Body, w()),
+            Query::Term(Field::SectionText, w()),
+        ]);
+        assert!(!only_of(&mixed, Kind::Entry) && !only_of(&mixed, Kind::Section));
+        let both = Query::All(vec![mixed.clone(), Query::Term(Field::Title, w())]);
+        assert!(only_of(&both, Kind::Entry));
+
+        let mut idx = GuideIndex::in_memory().unwrap();
+        idx.apply(&[], &[entry("alpha", "## Lazy\nLazy words.\n")], "p")
+            .unwrap();
+        let mut stems = text::Stems::default();
+        let lazy = analyze("lazy", &mut stems)[0].0.clone();
+        let mixed = Query::Any(vec![
+            Query::Term(Field::Body, lazy.clone()),
+            Query::Term(Field::SectionText, lazy.clone()),
+        ]);
+        // Unfiltered, the word is in the entry and in its section; filtered, in each kind once.
+        assert_eq!(idx.top(&mixed, 10).unwrap().len(), 2);
+        for kind in [Kind::Entry, Kind::Section] {
+            let hits = idx.top(&Query::OfKind(Box::new(mixed.clone()), kind), 10);
+            assert_eq!(hits.unwrap().len(), 1, "{kind:?}");
+        }
+        let body = Query::Term(Field::Body, lazy);
+        let filtered = Query::OfKind(Box::new(body.clone()), Kind::Entry);
+        assert_eq!(idx.top(&filtered, 10).unwrap(), idx.top(&body, 10).unwrap());
+    }
+
     fn entry(id: &str, body: &str) -> Entry {
         let text = format!(
             "---\nid: {id}\ntitle: \"{id} title\"\nsummary: s\ncategory: syntax\naliases: [\"{id}-alias\"]\nquestions: [\"why does {id} happen\"]\n---\n{body}"
