@@ -258,13 +258,11 @@ impl Library {
         let (manifest, mut problems) = fresh::scan(&sources.roots);
         let payload = Payload::new();
         let (mut index, manifest) = build(&manifest, &payload, &mut problems)?;
-        // One segment, not one per indexing thread's batch: a query then reads each word's
-        // postings once. At 100,000 entries a search took 9.9 ms instead of 14.7 and peaked at
-        // 33 MB resident instead of 62, for 6 s more of `pyguide index` (58 s in all). A
-        // smaller guide is written as one segment beside the built-in one, which is not worth
-        // a merge. A merge that fails leaves the segments as they were: the index is whole,
-        // only slower.
-        if manifest.files.len() >= MERGE_FROM {
+        // Several indexing threads leave several segments: merged into one, a query reads
+        // each word's postings once (at 100,000 entries 9.9 ms instead of 14.7, 33 MB resident
+        // instead of 62, for 6 s more of `pyguide index`). A failed merge leaves the index
+        // whole, only slower.
+        if manifest.files.len() >= guide::index::MANY_DOCS {
             let _ = index.compact();
         }
         let built = Some(index.entry_count());
@@ -474,10 +472,6 @@ struct Saved {
     payload: Payload,
     dirs: SavedDirs,
 }
-
-/// A rebuilt guide of at least this many files is merged into one segment (see
-/// `rebuild_locked`): fewer are indexed by one thread into one segment.
-const MERGE_FROM: usize = 1_000;
 
 /// A saved index of at most this many bytes has every byte checked against its checksums
 /// when opened (about a millisecond for 8 MiB; a guide of a few thousand notes); a larger one

@@ -1047,16 +1047,19 @@ fn filtered(query: Box<dyn TantivyQuery>, term: Term) -> Box<dyn TantivyQuery> {
     ]))
 }
 
+/// From this many entries a batch is indexed by several threads, into several segments.
+pub const MANY_DOCS: usize = 1_000;
+
 /// A writer sized for the job: small batches index faster on one thread than starting more
 /// would save.
 fn writer_for(index: &Index, docs: usize) -> Result<IndexWriter> {
-    let threads = if docs >= 1_000 {
+    let threads = if docs >= MANY_DOCS {
         thread::available_parallelism().map_or(1, |n| n.get().min(4))
     } else {
         1
     };
     // An update of a few files needs little memory, and every byte of the arena is paged in.
-    let budget = if docs >= 1_000 {
+    let budget = if docs >= MANY_DOCS {
         threads * 40_000_000
     } else {
         15_000_000 // tantivy's minimum
