@@ -967,6 +967,23 @@ fn editor_command(editor: &str) -> (Process, bool) {
     (command, true)
 }
 
+/// Brings the index up to date with a file just edited, so that the next command finds
+/// what was saved even where the editor wrote in place and its folder looks unchanged.
+/// Problems in other files found on the way are reported as any command reports them (the
+/// edited file's own are reported by the caller).
+fn reindex(s: &Settings, path: &Path) -> Result<(), String> {
+    let mut sources = s.sources();
+    sources.touched.push(path.to_path_buf());
+    let mut lib =
+        Library::open(sources).map_err(|e| format!("the index was not updated: {e:#}"))?;
+    lib.problems
+        .retain(|p| p.origin.path().is_none_or(|other| other != path));
+    // An index that cannot be saved is built again by every command: nothing to say here.
+    lib.unsaved = None;
+    report(&lib);
+    Ok(())
+}
+
 /// Runs the editor on the file, then checks the entry and reports each problem as path:line
 /// (the file is left as the user saved it). `created`: the text pyguide just wrote there and
 /// the folders it made for it; a file still holding exactly that text (or an editor that
@@ -1020,17 +1037,19 @@ fn edit_and_check(s: &Settings, path: &Path, created: Option<(&str, &[PathBuf])>
         bail!("{why}; {} is kept as it is", path.display());
     }
     let text = walk::read_text(path).map_err(|p| anyhow::anyhow!("{p}"))?;
-    match Entry::parse(Origin::User(path.to_path_buf()), &text) {
+    let parsed = Entry::parse(Origin::User(path.to_path_buf()), &text);
+    let indexed = reindex(s, path);
+    match parsed {
         Ok(entry) => {
             let problems = examples::examples(&entry).1;
             for p in &problems {
                 let _ = writeln!(io::stdout(), "{}", term::sanitize(&p.to_string()));
             }
             if problems.is_empty() {
-                warn(&format!(
-                    "`{}` is valid and indexed on the next search",
-                    entry.id()
-                ));
+                warn(&match indexed {
+                    Ok(()) => format!("`{}` is valid and indexed", entry.id()),
+                    Err(why) => format!("`{}` is valid; {why}", entry.id()),
+                });
             }
             Ok(problems.is_empty())
         }

@@ -5,9 +5,12 @@
 //! the index). Creating, deleting or renaming a file changes its folder's mtime, and so does an
 //! editor's safe save (vim, JetBrains, `sed -i`: write a new file, rename it over the old). So
 //! each command only stats the recorded folders. An edit written in place (VS Code, nano) leaves
-//! folders untouched: in guides of up to [`SMALL_GUIDE`] files a full scan at most every
-//! [`FULL_SCAN_EVERY`] picks those up; in bigger ones `pyguide index` does. `show` always reads
-//! the file itself. At 10,000 files a folder check is a few stats; a full scan ten thousand.
+//! folders untouched, so each command also stats some files: all of them in guides of up to
+//! [`WATCH_ALL`] files, the [`RECENT`] most recently modified in bigger ones (a note being
+//! worked on is edited again), and any file the command itself had edited. Beyond those, in
+//! guides of up to [`SMALL_GUIDE`] files a full scan at most every [`FULL_SCAN_EVERY`] picks
+//! edits up; in bigger ones `pyguide index` does. `show` always reads the file itself. At
+//! 10,000 files a folder check is a few hundred stats; a full scan ten thousand.
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
@@ -28,6 +31,13 @@ pub const FULL_SCAN_EVERY: Duration = Duration::from_secs(30);
 /// Above this many files a full scan costs more than a command should (a stat is 2 to 3 µs
 /// here), so big guides rely on the folder check and `pyguide index`.
 pub const SMALL_GUIDE: usize = 2_000;
+
+/// Guides of up to this many files have every file's stamp compared by every command: at 2
+/// to 3 µs a stat, about a millisecond at most.
+pub const WATCH_ALL: usize = 500;
+
+/// In bigger guides, how many of the most recently modified files every command stats.
+pub const RECENT: usize = 64;
 
 /// How old the last full scan may be, in seconds (`None`: no limit); `setting` is
 /// PYGUIDE_RESCAN_SECONDS.
@@ -137,20 +147,44 @@ pub enum Check {
     Full,
 }
 
-/// Compares the recorded folders with the disk: one stat per folder. `rescan` is the
-/// PYGUIDE_RESCAN_SECONDS setting.
-pub fn check(saved: &SavedDirs, roots: &[PathBuf], rescan: Option<u64>) -> Check {
+/// Compares the recorded folders and watched files with the disk: one stat each. `rescan`
+/// is the PYGUIDE_RESCAN_SECONDS setting; `touched` are files this command wrote (their
+/// folders are read again whatever their stamps say).
+pub fn check(
+    saved: &SavedDirs,
+    roots: &[PathBuf],
+    rescan: Option<u64>,
+    touched: &[PathBuf],
+) -> Check {
     let too_old = full_scan_every(saved.files, rescan)
         .is_some_and(|limit| now().saturating_sub(saved.scanned_at) >= limit);
     if saved.roots != roots || too_old {
         return Check::Full;
     }
-    let changed: Vec<PathBuf> = saved
+    let mut changed: Vec<PathBuf> = saved
         .dirs
         .iter()
         .filter(|(dir, mtime)| fs::metadata(dir).map_or(MISSING, |m| mtime_of(&m)) != *mtime)
         .map(|(dir, _)| dir.clone())
         .collect();
+    // A file edited in place: its folder is read again, which finds the new stamp. Only a
+    // recorded folder is: one that is not is new, and its parent's change covers it.
+    let edited = saved
+        .watched
+        .iter()
+        .filter(|(path, size, mtime)| {
+            fs::metadata(path).map_or(true, |m| m.len() != *size || mtime_of(&m) != *mtime)
+        })
+        .map(|(path, ..)| path)
+        .chain(touched);
+    for path in edited {
+        if let Some(folder) = path.parent()
+            && !changed.iter().any(|d| d == folder)
+            && saved.dirs.iter().any(|(d, _)| d == folder)
+        {
+            changed.push(folder.to_path_buf());
+        }
+    }
     if changed.is_empty() {
         Check::Fresh
     } else {
@@ -257,13 +291,26 @@ pub fn diff(old: &Manifest, new: &Manifest) -> Changes {
     changes
 }
 
-/// The part of a manifest read by every command: folders, the scan time, the file count.
+/// The part of a manifest read by every command: folders, the scan time, the file count and
+/// the watched files' stamps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedDirs {
     pub roots: Vec<PathBuf>,
     pub dirs: Vec<(PathBuf, i128)>,
     pub scanned_at: u64,
     pub files: usize,
+    /// Path, size and mtime of the files every command stats.
+    pub watched: Vec<(PathBuf, u64, i128)>,
+}
+
+/// The files every command stats: all of a small guide's, else the most recently modified.
+fn watched(files: &[Stamp]) -> Vec<&Stamp> {
+    let mut chosen: Vec<&Stamp> = files.iter().collect();
+    if files.len() > WATCH_ALL {
+        chosen.select_nth_unstable_by(RECENT - 1, |a, b| b.mtime.cmp(&a.mtime));
+        chosen.truncate(RECENT);
+    }
+    chosen
 }
 
 // The manifest files: tab-separated lines, paths written with `escape_path` (exact for any
@@ -282,6 +329,15 @@ impl Manifest {
         }
         for (d, mtime) in &self.dirs {
             let _ = writeln!(dirs, "dir\t{mtime}\t{}", escape_path(d));
+        }
+        for s in watched(&self.files) {
+            let _ = writeln!(
+                dirs,
+                "file\t{}\t{}\t{}",
+                s.size,
+                s.mtime,
+                escape_path(&s.path)
+            );
         }
         let mut files = String::with_capacity(self.files.len() * 80);
         for s in &self.files {
@@ -352,6 +408,7 @@ impl SavedDirs {
             dirs: Vec::new(),
             scanned_at: 0,
             files: 0,
+            watched: Vec::new(),
         };
         for line in text.lines() {
             match line.split_once('\t') {
@@ -364,6 +421,19 @@ impl SavedDirs {
                     let (mtime, p) = rest.split_once('\t').context("malformed folder line")?;
                     saved.dirs.push((
                         unescape_path(p).context("malformed path")?,
+                        mtime.parse().context("malformed mtime")?,
+                    ));
+                }
+                Some(("file", rest)) => {
+                    let mut parts = rest.splitn(3, '\t');
+                    let (Some(size), Some(mtime), Some(p)) =
+                        (parts.next(), parts.next(), parts.next())
+                    else {
+                        anyhow::bail!("{}: malformed file line", path.display());
+                    };
+                    saved.watched.push((
+                        unescape_path(p).context("malformed path")?,
+                        size.parse().context("malformed size")?,
                         mtime.parse().context("malformed mtime")?,
                     ));
                 }
@@ -428,8 +498,9 @@ mod tests {
             dirs: before.dirs.clone(),
             scanned_at: before.scanned_at,
             files: before.files.len(),
+            watched: Vec::new(),
         };
-        let Check::Folders(changed) = check(&saved, &roots, None) else {
+        let Check::Folders(changed) = check(&saved, &roots, None, &[]) else {
             panic!("folders changed")
         };
         let (mut partial, problems) = rescan(&before, &changed);
@@ -459,6 +530,87 @@ mod tests {
         assert_eq!(after.files.len(), 1);
     }
 
+    fn saved_after_scan(dir: &Path, roots: &[PathBuf]) -> SavedDirs {
+        let (manifest, _) = scan(roots);
+        let at = dir.join("index");
+        fs::create_dir_all(&at).unwrap();
+        manifest.save(&at, "1").unwrap();
+        SavedDirs::load(&at, "1").unwrap()
+    }
+
+    fn set_mtime(path: &Path, ago: Duration) {
+        let file = fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(SystemTime::now() - ago).unwrap();
+    }
+
+    #[test]
+    fn an_edit_in_place_is_seen_in_every_file_of_a_small_guide() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = dir.path().join("kb");
+        fs::create_dir_all(kb.join("sub")).unwrap();
+        fs::write(kb.join("sub/x.md"), "x").unwrap();
+        fs::write(kb.join("y.md"), "y").unwrap();
+        set_mtime(&kb.join("sub/x.md"), Duration::from_secs(86_400));
+        let roots = vec![kb.clone()];
+        let saved = saved_after_scan(dir.path(), &roots);
+        assert_eq!(saved.watched.len(), 2);
+        assert_eq!(check(&saved, &roots, None, &[]), Check::Fresh);
+        let before = fs::metadata(kb.join("sub")).unwrap().modified().unwrap();
+        // Written in place: same file, same folder mtime, another stamp.
+        fs::write(kb.join("sub/x.md"), "xx").unwrap();
+        assert_eq!(
+            fs::metadata(kb.join("sub")).unwrap().modified().unwrap(),
+            before
+        );
+        assert_eq!(
+            check(&saved, &roots, None, &[]),
+            Check::Folders(vec![kb.join("sub")])
+        );
+    }
+
+    #[test]
+    fn a_big_guide_watches_its_recent_files_and_the_ones_a_command_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = dir.path().join("kb");
+        fs::create_dir_all(kb.join("old")).unwrap();
+        fs::create_dir_all(kb.join("new")).unwrap();
+        for i in 0..WATCH_ALL {
+            let path = kb.join(format!("old/{i}.md"));
+            fs::write(&path, "old").unwrap();
+            set_mtime(&path, Duration::from_secs(86_400));
+        }
+        for i in 0..RECENT {
+            fs::write(kb.join(format!("new/{i}.md")), "new").unwrap();
+        }
+        let roots = vec![kb.clone()];
+        let saved = saved_after_scan(dir.path(), &roots);
+        assert_eq!(saved.files, WATCH_ALL + RECENT);
+        assert_eq!(saved.watched.len(), RECENT);
+        assert!(
+            saved
+                .watched
+                .iter()
+                .all(|(p, ..)| p.starts_with(kb.join("new")))
+        );
+        fs::write(kb.join("new/3.md"), "edited").unwrap();
+        fs::write(kb.join("old/3.md"), "edited").unwrap();
+        assert_eq!(
+            check(&saved, &roots, None, &[]),
+            Check::Folders(vec![kb.join("new")]),
+            "an old file edited in place is not watched"
+        );
+        assert_eq!(
+            check(&saved, &roots, None, &[kb.join("old/3.md")]),
+            Check::Folders(vec![kb.join("new"), kb.join("old")]),
+            "unless this command wrote it"
+        );
+        // A file in a folder not recorded is left to the folder check.
+        assert_eq!(
+            check(&saved, &roots, None, &[kb.join("elsewhere/3.md")]),
+            Check::Folders(vec![kb.join("new")])
+        );
+    }
+
     #[test]
     fn scan_save_load_and_the_folder_check() {
         let dir = tempfile::tempdir().unwrap();
@@ -477,9 +629,9 @@ mod tests {
         assert_eq!(Manifest::load(&saved_at, "1").unwrap(), manifest);
 
         let saved = SavedDirs::load(&saved_at, "1").unwrap();
-        assert_eq!(check(&saved, &roots, None), Check::Fresh);
+        assert_eq!(check(&saved, &roots, None, &[]), Check::Fresh);
         assert_eq!(
-            check(&saved, &[kb.join("sub")], None),
+            check(&saved, &[kb.join("sub")], None, &[]),
             Check::Full,
             "other folders configured"
         );
@@ -487,7 +639,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(20));
         fs::write(kb.join("sub/y.md"), "y").unwrap();
         assert_eq!(
-            check(&saved, &roots, None),
+            check(&saved, &roots, None, &[]),
             Check::Folders(vec![kb.join("sub")])
         );
         let old = SavedDirs {
@@ -495,7 +647,7 @@ mod tests {
             ..SavedDirs::load(&saved_at, "1").unwrap()
         };
         assert_eq!(
-            check(&old, &roots, None),
+            check(&old, &roots, None, &[]),
             Check::Full,
             "an old scan is not trusted"
         );

@@ -37,6 +37,8 @@ pub struct Sources {
     pub cache_dir: PathBuf,
     /// PYGUIDE_RESCAN_SECONDS.
     pub rescan: Option<u64>,
+    /// Files this command wrote (`new`, `edit`): their folders are read again.
+    pub touched: Vec<PathBuf>,
 }
 
 /// The open guide.
@@ -501,7 +503,7 @@ impl Saved {
     }
 
     fn check(&self, sources: &Sources) -> fresh::Check {
-        fresh::check(&self.dirs, &sources.roots, sources.rescan)
+        fresh::check(&self.dirs, &sources.roots, sources.rescan, &sources.touched)
     }
 
     /// Applies file changes to this index in place (tantivy commits atomically: readers see

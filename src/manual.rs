@@ -44,7 +44,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "PYGUIDE_RESCAN_SECONDS",
-        "How often the KB folders are fully rescanned for edits written in place (default 30 s for guides of up to 2,000 files; never above). 0: every command.",
+        "How often the KB folders are fully rescanned for edits written in place to files no command stats (every file of a guide of up to 500 is; of a bigger one, the 64 most recently modified). Default 30 s for guides of up to 2,000 files; never above. 0: every command.",
     ),
     (
         "XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME",

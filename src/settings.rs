@@ -144,5 +144,6 @@ fn sources(paths: &Paths, rescan: Option<u64>) -> Sources {
         roots: paths.existing_kb_dirs(),
         cache_dir: paths.cache_dir.clone(),
         rescan,
+        touched: Vec::new(),
     }
 }

@@ -5,8 +5,9 @@ mod common;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
+use std::time::Duration;
 
-use common::{Env, entry, visible};
+use common::{Env, entry, make_executable, visible};
 
 #[test]
 fn search_ranks_the_meant_entry_first_and_prints_tab_separated_lines() {
@@ -536,18 +537,18 @@ fn added_edited_and_deleted_user_files_are_picked_up_without_an_index_command() 
 }
 
 #[test]
-fn an_edit_written_in_place_is_picked_up_by_the_next_full_scan() {
+fn an_edit_written_in_place_is_picked_up_by_the_next_command() {
     let env = Env::new();
     let path = env.write(
         "data/pyguide/kb/note.md",
         &entry("note", "notes", "Note", "first marsupial"),
     );
     assert_eq!(env.run(&["search", "marsupial"]).ids(), ["note"]);
-    // Written in place, the folder's mtime does not change; within the rescan interval the
-    // index may lag, a full scan (here: every time) catches up.
+    // Written in place, the folder's mtime does not change; in a small guide every file's
+    // stamp is compared.
     fs::write(&path, entry("note", "notes", "Note", "now about echidna")).unwrap();
-    let run = env.run_with(&["search", "echidna"], &[("PYGUIDE_RESCAN_SECONDS", "0")]);
-    assert_eq!(run.ids(), ["note"]);
+    assert_eq!(env.run(&["search", "echidna"]).ids(), ["note"]);
+    env.run(&["search", "marsupial"]).assert_status(1);
     // `show` reads the file itself, so it is never stale.
     let run = env.run(&["show", "note"]);
     assert!(run.stdout.contains("now about echidna"), "{}", run.stdout);
@@ -555,6 +556,69 @@ fn an_edit_written_in_place_is_picked_up_by_the_next_full_scan() {
     fs::write(&path, entry("note", "notes", "Note", "now about quoll")).unwrap();
     env.run(&["index"]).assert_ok();
     assert_eq!(env.run(&["search", "quoll"]).ids(), ["note"]);
+}
+
+/// Sets a file's modification time to `days` ago.
+fn age(path: &std::path::Path, days: u64) {
+    let file = fs::File::options().write(true).open(path).unwrap();
+    let then = std::time::SystemTime::now() - Duration::from_secs(days * 86_400);
+    file.set_modified(then).unwrap();
+}
+
+#[test]
+fn a_big_guide_notices_in_place_edits_of_recent_files_and_of_edit() {
+    let env = Env::new();
+    // No periodic full scan (a guide this size gets one every 30 s) during the test.
+    let quiet = ("PYGUIDE_RESCAN_SECONDS", "1000000");
+    let run = |args: &[&str]| env.run_with(args, &[quiet]);
+    // More files than every command stats: the old ones are not watched.
+    for i in 0..520 {
+        let path = env.write(
+            &format!("data/pyguide/kb/old/n{i}.md"),
+            &entry(&format!("n{i}"), "notes", "Old note", &format!("word{i}")),
+        );
+        age(&path, 30);
+    }
+    let recent = env.write(
+        "data/pyguide/kb/new/draft.md",
+        &entry("draft", "notes", "Draft", "first marsupial"),
+    );
+    assert_eq!(run(&["search", "marsupial"]).ids(), ["draft"]);
+    // The note being worked on is edited again in place (VS Code, nano).
+    fs::write(&recent, entry("draft", "notes", "Draft", "now echidna")).unwrap();
+    assert_eq!(run(&["search", "echidna"]).ids(), ["draft"]);
+    // An old note opened with `pyguide edit` in an editor that writes in place (its copy
+    // goes elsewhere: the folder is left as it was).
+    let editor = env.write(
+        "inplace.sh",
+        "#!/bin/sh\nt=$(mktemp)\nsed 's/word7$/platypus/' \"$1\" > \"$t\"\ncat \"$t\" > \"$1\"\nrm \"$t\"\n",
+    );
+    make_executable(&editor);
+    let old = env.user_kb().join("old/n7.md");
+    let inode = std::os::unix::fs::MetadataExt::ino(&fs::metadata(&old).unwrap());
+    let edited = env.run_with(
+        &["edit", "n7"],
+        &[("EDITOR", &editor.display().to_string()), quiet],
+    );
+    edited.assert_ok();
+    assert!(
+        edited.stderr.contains("`n7` is valid and indexed"),
+        "{}",
+        edited.stderr
+    );
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&fs::metadata(&old).unwrap()),
+        inode,
+        "written in place"
+    );
+    assert_eq!(run(&["search", "platypus"]).ids(), ["n7"]);
+    // An old note edited in place outside pyguide waits for `pyguide index` (the README
+    // says so).
+    let other = env.user_kb().join("old/n9.md");
+    fs::write(&other, entry("n9", "notes", "Old note", "wombat")).unwrap();
+    run(&["search", "wombat"]).assert_status(1);
+    run(&["index"]).assert_ok();
+    assert_eq!(run(&["search", "wombat"]).ids(), ["n9"]);
 }
 
 #[test]
