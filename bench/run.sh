@@ -141,6 +141,12 @@ for n in $SIZES; do
   # One entry changed the way editors save (new file renamed over the old), then a search.
   cp "$file" "$WORK/saved.md"
   hf "edit-$n" 10 --prepare "sh -c 'sed \"s/^## Pitfalls/## Pitfalls \$RANDOM/\" $WORK/saved.md > $file.tmp && mv $file.tmp $file'" "$PY search lazy queryset"
+  # The same entry written in place (VS Code, nano: same file, the folder untouched), then a
+  # search; it is now among the most recently modified files, which every command stats.
+  hf "inplace-$n" 10 --prepare "sh -c 'sed \"s/^## Pitfalls/## Pitfalls \$RANDOM/\" $WORK/saved.md > $WORK/inplace.md && cat $WORK/inplace.md > $file'" "$PY search lazy queryset"
+  # Whether the next search found what was written in place.
+  sed "s/^## Pitfalls/## Pitfalls zqxinplace$n/" "$WORK/saved.md" > "$WORK/inplace.md" && cat "$WORK/inplace.md" > "$file"
+  "$PY" search --ids "zqxinplace$n" > "$RESULTS/inplace-$n.found" || true
   cp "$WORK/saved.md" "$file.tmp" && mv "$file.tmp" "$file"
   # The freshness check alone (one stat per folder), as pyguide itself times it.
   find "$kb" -type d | wc -l > "$RESULTS/dirs-$n.count"
