@@ -138,15 +138,16 @@ for n in $SIZES; do
   file=$(find "$kb" -name '*.md' | sort | sed -n 1p)
   # A user's entry in a terminal: its code is highlighted at run time (not at build time).
   hf "show-user-terminal-$n" 30 "$PY --color always show $(basename "$file" .md)"
-  # One entry changed the way editors save (new file renamed over the old), then a search.
+  # One entry changed (a line added) the way editors save (new file renamed over the old),
+  # then a search.
   cp "$file" "$WORK/saved.md"
-  hf "edit-$n" 10 --prepare "sh -c 'sed \"s/^## Pitfalls/## Pitfalls \$RANDOM/\" $WORK/saved.md > $file.tmp && mv $file.tmp $file'" "$PY search lazy queryset"
+  hf "edit-$n" 10 --prepare "sh -c '{ cat $WORK/saved.md; echo edited \$RANDOM; } > $file.tmp && mv $file.tmp $file'" "$PY search lazy queryset"
   # The same entry written in place (VS Code, nano: same file, the folder untouched), then a
   # search; it is now among the most recently modified files, which every command stats.
-  hf "inplace-$n" 10 --prepare "sh -c 'sed \"s/^## Pitfalls/## Pitfalls \$RANDOM/\" $WORK/saved.md > $WORK/inplace.md && cat $WORK/inplace.md > $file'" "$PY search lazy queryset"
-  # Whether the next search found what was written in place.
-  sed "s/^## Pitfalls/## Pitfalls zqxinplace$n/" "$WORK/saved.md" > "$WORK/inplace.md" && cat "$WORK/inplace.md" > "$file"
-  "$PY" search --ids "zqxinplace$n" > "$RESULTS/inplace-$n.found" || true
+  hf "inplace-$n" 10 --prepare "sh -c '{ cat $WORK/saved.md; echo edited \$RANDOM; } > $WORK/inplace.md && cat $WORK/inplace.md > $file'" "$PY search lazy queryset"
+  # Whether the next search found a word written in place.
+  { cat "$WORK/saved.md"; echo "zqxinplace"; } > "$WORK/inplace.md" && cat "$WORK/inplace.md" > "$file"
+  "$PY" search --ids zqxinplace > "$RESULTS/inplace-$n.found" || true
   cp "$WORK/saved.md" "$file.tmp" && mv "$file.tmp" "$file"
   # The freshness check alone (one stat per folder), as pyguide itself times it.
   find "$kb" -type d | wc -l > "$RESULTS/dirs-$n.count"
