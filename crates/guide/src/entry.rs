@@ -80,6 +80,14 @@ impl fmt::Display for Origin {
 /// A path's bytes as text: `%`, control characters and non-UTF-8 bytes become `%XX`.
 pub fn escape_path(path: &Path) -> String {
     let bytes = path.as_os_str().as_bytes();
+    // Most paths are printable ASCII without `%`: nothing to escape.
+    if bytes
+        .iter()
+        .all(|&b| (0x20..0x7f).contains(&b) && b != b'%')
+        && let Some(plain) = path.to_str()
+    {
+        return plain.to_string();
+    }
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
@@ -101,6 +109,9 @@ pub fn escape_path(path: &Path) -> String {
 
 /// The path an [`escape_path`] text names.
 pub fn unescape_path(text: &str) -> Option<PathBuf> {
+    if !text.contains('%') {
+        return Some(PathBuf::from(text));
+    }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -583,6 +594,23 @@ mod tests {
 
     fn origin() -> Origin {
         Origin::User(PathBuf::from("kb/syntax/x.md"))
+    }
+
+    #[test]
+    fn paths_are_escaped_exactly_and_read_back() {
+        use std::os::unix::ffi::OsStrExt;
+        let cases: [(&[u8], &str); 5] = [
+            (b"/home/me/kb/plain name.md", "/home/me/kb/plain name.md"),
+            (b"/kb/100%.md", "/kb/100%25.md"),
+            (b"/kb/tab\there\n.md", "/kb/tab%09here%0A.md"),
+            ("/kb/caf\u{e9}.md".as_bytes(), "/kb/caf\u{e9}.md"),
+            (b"/kb/\xff.md", "/kb/%FF.md"),
+        ];
+        for (raw, escaped) in cases {
+            let path = Path::new(OsStr::from_bytes(raw));
+            assert_eq!(escape_path(path), escaped);
+            assert_eq!(unescape_path(escaped).as_deref(), Some(path));
+        }
     }
 
     fn parse(text: &str) -> Result<Entry, Problem> {
