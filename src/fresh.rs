@@ -15,6 +15,7 @@
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -196,7 +197,19 @@ pub fn check(
 /// folders that appeared are walked, folders that went are dropped with all they held. The
 /// full-scan clock is not reset. A changed folder holding a link or a hard-linked file is
 /// the exception: whether that file is reached twice takes a full scan, which is done.
-pub fn rescan(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>) {
+/// Returns too where files can differ from `old`: under `changed`, or anywhere (`None`)
+/// after a full scan.
+pub fn rescan(
+    old: &Manifest,
+    changed: &[PathBuf],
+) -> (Manifest, Vec<Problem>, Option<Vec<PathBuf>>) {
+    let (manifest, problems, whole) = rescan_folders(old, changed);
+    let within = (!whole).then(|| changed.to_vec());
+    (manifest, problems, within)
+}
+
+/// [`rescan`]'s work; `true` when it had to scan everything.
+fn rescan_folders(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>, bool) {
     let mut m = old.clone();
     let mut problems = Vec::new();
     for dir in changed {
@@ -220,7 +233,7 @@ pub fn rescan(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>) {
             }
         };
         if listing.aliased {
-            return scan(&old.roots);
+            return full(&old.roots);
         }
         m.files.extend(
             listing
@@ -233,7 +246,7 @@ pub fn rescan(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>) {
                 let mut walker = walk::Walker::default();
                 let (files, dirs, p) = walker.walk(path);
                 if walker.aliased {
-                    return scan(&old.roots);
+                    return full(&old.roots);
                 }
                 problems.extend(p);
                 m.dirs
@@ -255,7 +268,12 @@ pub fn rescan(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>) {
             m.dirs.retain(|(d, _)| !d.starts_with(&g));
         }
     }
-    (m, problems)
+    (m, problems, false)
+}
+
+fn full(roots: &[PathBuf]) -> (Manifest, Vec<Problem>, bool) {
+    let (manifest, problems) = scan(roots);
+    (manifest, problems, true)
 }
 
 fn stamp(path: PathBuf, meta: &fs::Metadata) -> Stamp {
@@ -267,14 +285,29 @@ fn stamp(path: PathBuf, meta: &fs::Metadata) -> Stamp {
     }
 }
 
-/// What changed from `old` to `new` (matched by path).
-pub fn diff(old: &Manifest, new: &Manifest) -> Changes {
+/// Whether `path` is `dir` or inside it, compared as bytes (a `Path` comparison walks both
+/// paths' components).
+fn is_under(path: &Path, dir: &Path) -> bool {
+    let (path, dir) = (path.as_os_str().as_bytes(), dir.as_os_str().as_bytes());
+    path.starts_with(dir)
+        && (path.len() == dir.len() || dir.ends_with(b"/") || path[dir.len()] == b'/')
+}
+
+/// What changed from `old` to `new` (matched by path), looking only at files under `within`
+/// when given: a rescan of some folders leaves the rest as it was, and a guide of 100,000
+/// files need not be hashed whole for one edit.
+pub fn diff(old: &Manifest, new: &Manifest, within: Option<&[PathBuf]>) -> Changes {
     let mut changes = Changes::default();
+    let inside = |s: &&Stamp| within.is_none_or(|dirs| dirs.iter().any(|d| is_under(&s.path, d)));
+    let (old_files, new_files): (Vec<&Stamp>, Vec<&Stamp>) = (
+        old.files.iter().filter(inside).collect(),
+        new.files.iter().filter(inside).collect(),
+    );
     // Keyed by the raw path bytes: hashing a Path walks its components, ten times slower.
     let old_by_path: FxHashMap<&OsStr, &Stamp> =
-        old.files.iter().map(|s| (s.path.as_os_str(), s)).collect();
-    let new_paths: FxHashSet<&OsStr> = new.files.iter().map(|s| s.path.as_os_str()).collect();
-    for stamp in &new.files {
+        old_files.iter().map(|s| (s.path.as_os_str(), *s)).collect();
+    let new_paths: FxHashSet<&OsStr> = new_files.iter().map(|s| s.path.as_os_str()).collect();
+    for stamp in new_files.iter().copied() {
         match old_by_path.get(stamp.path.as_os_str()) {
             None => changes.added.push(stamp.path.clone()),
             Some(old) if old.size != stamp.size || old.mtime != stamp.mtime => {
@@ -283,7 +316,7 @@ pub fn diff(old: &Manifest, new: &Manifest) -> Changes {
             Some(_) => {}
         }
     }
-    for stamp in &old.files {
+    for stamp in old_files {
         if !new_paths.contains(stamp.path.as_os_str()) {
             changes.removed.push(stamp.clone());
         }
@@ -458,6 +491,16 @@ mod tests {
     }
 
     #[test]
+    fn under_a_folder_means_inside_it_not_beside_it() {
+        assert!(is_under(Path::new("/kb/a/x.md"), Path::new("/kb/a")));
+        assert!(is_under(Path::new("/kb/a/b/x.md"), Path::new("/kb/a")));
+        assert!(is_under(Path::new("/kb/a"), Path::new("/kb/a")));
+        assert!(is_under(Path::new("/kb/x.md"), Path::new("/")));
+        assert!(!is_under(Path::new("/kb/ab/x.md"), Path::new("/kb/a")));
+        assert!(!is_under(Path::new("/kb/x.md"), Path::new("/kb/a")));
+    }
+
+    #[test]
     fn diff_finds_added_removed_and_modified_files() {
         let old = Manifest {
             files: vec![stamp("a", 1, 1), stamp("b", 1, 1), stamp("c", 1, 1)],
@@ -467,11 +510,11 @@ mod tests {
             files: vec![stamp("a", 1, 1), stamp("b", 2, 1), stamp("d", 1, 1)],
             ..Manifest::default()
         };
-        let changes = diff(&old, &new);
+        let changes = diff(&old, &new, None);
         assert_eq!(changes.added, [PathBuf::from("d")]);
         assert_eq!(changes.modified, [stamp("b", 1, 1)]);
         assert_eq!(changes.removed, [stamp("c", 1, 1)]);
-        assert!(diff(&new, &new).is_empty());
+        assert!(diff(&new, &new, None).is_empty());
     }
 
     #[test]
@@ -503,8 +546,13 @@ mod tests {
         let Check::Folders(changed) = check(&saved, &roots, None, &[]) else {
             panic!("folders changed")
         };
-        let (mut partial, problems) = rescan(&before, &changed);
+        let (mut partial, problems, within) = rescan(&before, &changed);
         assert!(problems.is_empty());
+        assert_eq!(
+            diff(&before, &partial, within.as_deref()),
+            diff(&before, &partial, None),
+            "the files outside the changed folders are as they were"
+        );
         let (mut full, _) = scan(&roots);
         for m in [&mut partial, &mut full] {
             m.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -524,7 +572,8 @@ mod tests {
         let (before, _) = scan(&roots);
         std::thread::sleep(Duration::from_millis(20));
         std::os::unix::fs::symlink("good.md", kb.join("notes/alias.md")).unwrap();
-        let (after, problems) = rescan(&before, &[kb.join("notes")]);
+        let (after, problems, within) = rescan(&before, &[kb.join("notes")]);
+        assert_eq!(within, None, "a full scan");
         assert!(problems.is_empty());
         assert_eq!(after.files, scan(&roots).0.files);
         assert_eq!(after.files.len(), 1);

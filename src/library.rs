@@ -518,11 +518,14 @@ impl Saved {
         let Ok(old) = Manifest::load(&self.generation, &self.payload.manifest) else {
             return Ok(None);
         };
-        let (mut manifest, mut problems) = match &check {
+        let (mut manifest, mut problems, within) = match &check {
             fresh::Check::Folders(changed) => fresh::rescan(&old, changed),
-            _ => fresh::scan(&sources.roots),
+            _ => {
+                let (manifest, problems) = fresh::scan(&sources.roots);
+                (manifest, problems, None)
+            }
         };
-        let changes = fresh::diff(&old, &manifest);
+        let changes = fresh::diff(&old, &manifest, within.as_deref());
         // Keyed by the paths' bytes with a fast hash: hashing a `Path` walks its components,
         // and a guide of 100,000 files makes that most of an update's time.
         let old_ids: FxHashMap<&OsStr, &str> = old
