@@ -203,13 +203,6 @@ pub fn rescan(
     old: &Manifest,
     changed: &[PathBuf],
 ) -> (Manifest, Vec<Problem>, Option<Vec<PathBuf>>) {
-    let (manifest, problems, whole) = rescan_folders(old, changed);
-    let within = (!whole).then(|| changed.to_vec());
-    (manifest, problems, within)
-}
-
-/// [`rescan`]'s work; `true` when it had to scan everything.
-fn rescan_folders(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem>, bool) {
     let mut m = old.clone();
     let mut problems = Vec::new();
     for dir in changed {
@@ -268,12 +261,12 @@ fn rescan_folders(old: &Manifest, changed: &[PathBuf]) -> (Manifest, Vec<Problem
             m.dirs.retain(|(d, _)| !d.starts_with(&g));
         }
     }
-    (m, problems, false)
+    (m, problems, Some(changed.to_vec()))
 }
 
-fn full(roots: &[PathBuf]) -> (Manifest, Vec<Problem>, bool) {
+fn full(roots: &[PathBuf]) -> (Manifest, Vec<Problem>, Option<Vec<PathBuf>>) {
     let (manifest, problems) = scan(roots);
-    (manifest, problems, true)
+    (manifest, problems, None)
 }
 
 fn stamp(path: PathBuf, meta: &fs::Metadata) -> Stamp {

@@ -78,7 +78,7 @@ impl Vocab {
     /// vocabulary again for the words of one file); a saved form found out of order is
     /// sorted as a whole instead.
     pub fn merge(&mut self, other: Vocab) {
-        let merged = merge_sorted(&self.text, &other.text);
+        let merged = merge_sorted(self, &other);
         *self = match merged {
             Some(text) => Vocab {
                 text: Cow::Owned(text),
@@ -146,9 +146,8 @@ impl Vocab {
 /// The saved form's lines as (word, count as written); malformed lines are skipped.
 /// Two saved forms merged in one pass, counts of a word in both added up; `None` if either
 /// is out of order.
-fn merge_sorted(a: &str, b: &str) -> Option<String> {
-    let words = |text| lines(text).filter_map(|(w, n)| Some((w, n.parse::<u64>().ok()?)));
-    let (mut a, mut b) = (words(a).peekable(), words(b).peekable());
+fn merge_sorted(a: &Vocab, b: &Vocab) -> Option<String> {
+    let (mut a, mut b) = (a.words().peekable(), b.words().peekable());
     let mut text = String::new();
     let mut last: Option<&str> = None;
     loop {
@@ -411,6 +410,7 @@ mod tests {
             .map(|(w, n)| (w.to_string(), n))
             .collect();
         assert_eq!(merged, Vocab::from_counts(everything));
-        assert_eq!(merge_sorted("b\t1\na\t1\n", ""), None);
+        let unsorted = Vocab::parse(Cow::Borrowed("b\t1\na\t1\n"));
+        assert_eq!(merge_sorted(&unsorted, &Vocab::default()), None);
     }
 }
