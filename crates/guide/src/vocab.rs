@@ -73,10 +73,10 @@ impl Vocab {
         lines(&self.text).filter_map(|(w, n)| Some((w, n.parse().ok()?)))
     }
 
-    /// Adds another vocabulary's words and counts. Both are sorted, so they are merged in one
-    /// pass (an update at 100,000 entries spent a quarter of its time sorting the whole
-    /// vocabulary again for the words of one file); a saved form found out of order is
-    /// sorted as a whole instead.
+    /// Adds another vocabulary's words and counts. Both are sorted, so the other's words are
+    /// spliced in (an update at 100,000 entries spent a quarter of its time sorting the whole
+    /// vocabulary again for the words of one file); if the other is out of order, the whole
+    /// is sorted instead.
     pub fn merge(&mut self, other: Vocab) {
         let merged = merge_sorted(self, &other);
         *self = match merged {
@@ -143,35 +143,49 @@ impl Vocab {
     }
 }
 
-/// The saved form's lines as (word, count as written); malformed lines are skipped.
-/// Two saved forms merged in one pass, counts of a word in both added up; `None` if either
-/// is out of order.
+/// `b`'s words and counts spliced into `a`, counts of a word in both added up; `None` if `b`
+/// is out of order. `b` is small (one update's words) and `a` is pyguide's own sorted form
+/// (the seal checks that it is as written; out of order, it would only give poorer
+/// suggestions): each word of `b` is found by a binary search and the lines between are
+/// copied as they are, so an update at 100,000 entries does not parse and write again
+/// 200,000 lines for a few hundred words.
 fn merge_sorted(a: &Vocab, b: &Vocab) -> Option<String> {
-    let (mut a, mut b) = (a.words().peekable(), b.words().peekable());
-    let mut text = String::new();
+    let all: &str = &a.text;
+    let mut text = String::with_capacity(all.len() + b.text.len());
+    // `all[..copied]` is in `text`, up to a line's end.
+    let mut copied = 0;
     let mut last: Option<&str> = None;
-    loop {
-        let (word, n) = match (a.peek(), b.peek()) {
-            (None, None) => return Some(text),
-            (Some(_), None) => a.next()?,
-            (None, Some(_)) => b.next()?,
-            (Some(x), Some(y)) => match x.0.cmp(y.0) {
-                std::cmp::Ordering::Less => a.next()?,
-                std::cmp::Ordering::Greater => b.next()?,
-                std::cmp::Ordering::Equal => {
-                    let (word, n) = a.next()?;
-                    (word, n + b.next()?.1)
-                }
-            },
-        };
+    for (word, n) in b.words() {
         if last.is_some_and(|before| before >= word) {
             return None;
         }
         last = Some(word);
-        let _ = writeln!(text, "{word}\t{n}");
+        let at = copied + first_line_from(&all[copied..], word);
+        text.push_str(&all[copied..at]);
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let end = all[at..].find('\n').map_or(all.len(), |p| at + p);
+        match all[at..end].split_once('\t') {
+            Some((w, count)) if w == word => {
+                let count: u64 = count.parse().ok()?;
+                let _ = writeln!(text, "{word}\t{}", count.saturating_add(n));
+                copied = (end + 1).min(all.len());
+            }
+            _ => {
+                let _ = writeln!(text, "{word}\t{n}");
+                copied = at;
+            }
+        }
     }
+    text.push_str(&all[copied..]);
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Some(text)
 }
 
+/// The saved form's lines as (word, count as written); malformed lines are skipped.
 fn lines(text: &str) -> impl Iterator<Item = (&str, &str)> {
     text.lines().filter_map(|l| l.split_once('\t'))
 }
@@ -392,10 +406,18 @@ mod tests {
         assert_eq!(Vocab::load(&dir.path().join("vocab.txt")).unwrap(), v);
         v.merge(vocab(&[("chain", 1), ("onion", 4)]));
         assert_eq!(v, vocab(&[("chain", 2), ("middleware", 2), ("onion", 4)]));
-        // A saved form out of order (edited by hand, say) is sorted as a whole.
-        let mut unsorted = Vocab::parse(Cow::Borrowed("zebra\t1\napple\t2\n"));
-        unsorted.merge(vocab(&[("mango", 1), ("apple", 1)]));
-        assert_eq!(unsorted, vocab(&[("apple", 3), ("mango", 1), ("zebra", 1)]));
+        // Words out of order: all sorted as a whole.
+        v.merge(Vocab::parse(Cow::Borrowed("zebra\t1\napple\t2\n")));
+        assert_eq!(
+            v,
+            vocab(&[
+                ("apple", 2),
+                ("chain", 2),
+                ("middleware", 2),
+                ("onion", 4),
+                ("zebra", 1)
+            ])
+        );
     }
 
     #[test]
@@ -410,7 +432,40 @@ mod tests {
             .map(|(w, n)| (w.to_string(), n))
             .collect();
         assert_eq!(merged, Vocab::from_counts(everything));
-        let unsorted = Vocab::parse(Cow::Borrowed("b\t1\na\t1\n"));
-        assert_eq!(merge_sorted(&unsorted, &Vocab::default()), None);
+        // Words at the start, between and at the end, and a vocabulary with no last newline.
+        let a = Vocab::parse(Cow::Borrowed("bbb\t1\nddd\t2"));
+        let b = vocab(&[("aaa", 1), ("bbb", 1), ("ccc", 1), ("zzz", 1)]);
+        assert_eq!(
+            merge_sorted(&a, &b).as_deref(),
+            Some("aaa\t1\nbbb\t2\nccc\t1\nddd\t2\nzzz\t1\n")
+        );
+        assert_eq!(
+            merge_sorted(&a, &Vocab::default()).as_deref(),
+            Some("bbb\t1\nddd\t2\n")
+        );
+        assert_eq!(
+            merge_sorted(&a, &Vocab::parse(Cow::Borrowed("b\t1\na\t1\n"))),
+            None
+        );
+        // Many words, some in both: the same as sorting everything.
+        let words = |step: u64, count: u64| -> Vec<(String, u64)> {
+            (0..count)
+                .map(|i| (format!("w{:04}", (i * step) % 997), i + 1))
+                .collect()
+        };
+        for (step, count) in [(3, 300), (7, 20), (1, 997), (11, 1)] {
+            let (a, b) = (
+                Vocab::from_counts(words(2, 400)),
+                Vocab::from_counts(words(step, count)),
+            );
+            let mut merged = a.clone();
+            merged.merge(b.clone());
+            let everything: Vec<(String, u64)> = a
+                .words()
+                .chain(b.words())
+                .map(|(w, n)| (w.to_string(), n))
+                .collect();
+            assert_eq!(merged, Vocab::from_counts(everything), "step {step}");
+        }
     }
 }
