@@ -194,15 +194,25 @@ pub fn list_folder(dir: &Path) -> Result<Listing, Problem> {
         folders: Vec::new(),
         aliased: false,
     };
+    // Names, and whether each is a link, from the folder itself (no stat); a regular file
+    // whose name does not end in `.md` is left at that.
+    let mut names: Vec<(PathBuf, bool)> = Vec::new();
     for item in read.flatten() {
         if item.file_name().as_encoded_bytes().starts_with(b".") {
             continue;
         }
+        let kind = item.file_type().ok();
         let path = item.path();
-        let Ok(meta) = fs::metadata(&path) else {
+        if kind.is_some_and(|t| t.is_file()) && path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        names.push((path, kind.is_some_and(|t| t.is_symlink())));
+    }
+    let metas = metadata_of(&names);
+    for ((path, link), meta) in names.into_iter().zip(metas) {
+        let Some(meta) = meta else {
             continue;
         };
-        let link = item.file_type().is_ok_and(|t| t.is_symlink());
         if meta.is_dir() {
             listing.aliased |= link;
             listing.folders.push(path);
@@ -212,6 +222,40 @@ pub fn list_folder(dir: &Path) -> Result<Listing, Problem> {
         }
     }
     Ok(listing)
+}
+
+/// Folders holding more names than this are stat'ed by several threads: a stat costs 2 to 4
+/// µs here, so a folder of 12,000 notes took 30 ms on one core.
+const PARALLEL_FROM: usize = 2_000;
+
+/// Each path's metadata (links followed), in order; `None` where it cannot be read.
+fn metadata_of(paths: &[(PathBuf, bool)]) -> Vec<Option<fs::Metadata>> {
+    let stat = |chunk: &[(PathBuf, bool)]| -> Vec<Option<fs::Metadata>> {
+        chunk.iter().map(|(p, _)| fs::metadata(p).ok()).collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if paths.len() < PARALLEL_FROM || threads < 2 {
+        return stat(paths);
+    }
+    let chunk = paths.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = paths
+            .chunks(chunk)
+            .skip(1)
+            .map(|part| scope.spawn(move || stat(part)))
+            .collect();
+        let mut all = stat(&paths[..chunk.min(paths.len())]);
+        for part in parts {
+            // A thread that panicked stat'ed nothing: its files are read again here.
+            match part.join() {
+                Ok(metas) => all.extend(metas),
+                Err(_) => all.extend(stat(
+                    &paths[all.len()..(all.len() + chunk).min(paths.len())],
+                )),
+            }
+        }
+        all
+    })
 }
 
 /// Reads a file as UTF-8, turning failures into problems: never blocks on a pipe, never
