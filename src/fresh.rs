@@ -11,6 +11,10 @@
 //! guides of up to [`SMALL_GUIDE`] files a full scan at most every [`FULL_SCAN_EVERY`] picks
 //! edits up; in bigger ones `pyguide index` does. `show` always reads the file itself. At
 //! 10,000 files a folder check is a few hundred stats; a full scan ten thousand.
+//!
+//! The files' stamps are saved in up to [`RECORDS`] record files, each holding whole folders,
+//! and the small folder list names each folder's record: an update reads and rewrites only
+//! the records of the folders it rescans, not a line per file of the whole guide.
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
@@ -49,15 +53,37 @@ fn full_scan_every(files: usize, setting: Option<u64>) -> Option<u64> {
 /// The recorded "mtime" of a folder that does not exist.
 const MISSING: i128 = -1;
 
-/// The manifest's files in a generation folder, for the state named `id`: the index's
-/// commit payload names the id, so the index and the record of what it holds change in one
-/// atomic step (files of another id are leftovers of an interrupted update).
-fn files_file(id: &str) -> String {
-    format!("files-{id}.tsv")
-}
+/// How many record files the stamps are spread over, a folder's record chosen by a hash of
+/// its path.
+pub const RECORDS: u64 = 32;
 
+/// The first line of a folder list in the current format (an older one means a rebuild).
+const FORMAT: &str = "format\t2";
+
+/// The folder list of the state named `id`, in a generation folder: the index's commit
+/// payload names the id, so the index and the record of what it holds change in one atomic
+/// step (files of another id are leftovers of an interrupted update).
 fn dirs_file(id: &str) -> String {
     format!("dirs-{id}.tsv")
+}
+
+/// A record of stamps: `record` is the id of the state that wrote it and a bucket number.
+/// A record is never rewritten; a later state that changes one of its folders writes a new
+/// record and its folder list stops naming the old one.
+fn record_file(record: &str) -> String {
+    format!("files-{record}.tsv")
+}
+
+/// The record bucket of a folder (FNV-1a of its path's bytes).
+fn bucket(folder: &Path) -> u64 {
+    folder
+        .as_os_str()
+        .as_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+        % RECORDS
 }
 
 /// One file as last seen: its size and modification time, and the id it held (empty if the
@@ -70,7 +96,7 @@ pub struct Stamp {
     pub id: String,
 }
 
-/// What a full scan saw.
+/// What a full scan saw, or the part of it an update needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {
     /// The KB folders, in precedence order, as configured when scanned.
@@ -80,6 +106,13 @@ pub struct Manifest {
     pub files: Vec<Stamp>,
     /// When the scan ran (seconds since the epoch).
     pub scanned_at: u64,
+    /// Ids that more than one file holds (the first in precedence is indexed).
+    pub dups: Vec<String>,
+    /// Folders whose stamps were not loaded, with the record holding them, saved as they
+    /// are; how many files they hold, and the watched ones among them.
+    pub kept: FxHashMap<PathBuf, String>,
+    pub kept_files: usize,
+    pub kept_watched: Vec<(PathBuf, u64, i128)>,
 }
 
 /// Files added, removed or changed between two scans.
@@ -165,8 +198,8 @@ pub fn check(
     let mut changed: Vec<PathBuf> = saved
         .dirs
         .iter()
-        .filter(|(dir, mtime)| fs::metadata(dir).map_or(MISSING, |m| mtime_of(&m)) != *mtime)
-        .map(|(dir, _)| dir.clone())
+        .filter(|(dir, mtime, _)| fs::metadata(dir).map_or(MISSING, |m| mtime_of(&m)) != *mtime)
+        .map(|(dir, ..)| dir.clone())
         .collect();
     // A file edited in place: its folder is read again, which finds the new stamp. Only a
     // recorded folder is: one that is not is new, and its parent's change covers it.
@@ -181,7 +214,7 @@ pub fn check(
     for path in edited {
         if let Some(folder) = path.parent()
             && !changed.iter().any(|d| d == folder)
-            && saved.dirs.iter().any(|(d, _)| d == folder)
+            && saved.dirs.iter().any(|(d, ..)| d == folder)
         {
             changed.push(folder.to_path_buf());
         }
@@ -322,18 +355,26 @@ pub fn diff(old: &Manifest, new: &Manifest, within: Option<&[PathBuf]>) -> Chang
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedDirs {
     pub roots: Vec<PathBuf>,
-    pub dirs: Vec<(PathBuf, i128)>,
+    /// Each folder, its mtime and the record holding its files' stamps (empty: no files).
+    pub dirs: Vec<(PathBuf, i128, String)>,
     pub scanned_at: u64,
     pub files: usize,
     /// Path, size and mtime of the files every command stats.
     pub watched: Vec<(PathBuf, u64, i128)>,
+    pub dups: Vec<String>,
 }
 
-/// The files every command stats: all of a small guide's, else the most recently modified.
-fn watched(files: &[Stamp]) -> Vec<&Stamp> {
-    let mut chosen: Vec<&Stamp> = files.iter().collect();
-    if files.len() > WATCH_ALL {
-        chosen.select_nth_unstable_by(RECENT - 1, |a, b| b.mtime.cmp(&a.mtime));
+/// The files every command stats, from `candidates` when the guide holds `total` files: all
+/// of a small guide's, else the most recently modified. The candidates are every file, or
+/// after an update that read only some records, the watched files of the others and the
+/// files of those read (the most recent of the unread ones were watched).
+fn watched(
+    candidates: impl Iterator<Item = (PathBuf, u64, i128)>,
+    total: usize,
+) -> Vec<(PathBuf, u64, i128)> {
+    let mut chosen: Vec<(PathBuf, u64, i128)> = candidates.collect();
+    if total > WATCH_ALL && chosen.len() > RECENT {
+        chosen.select_nth_unstable_by(RECENT - 1, |a, b| b.2.cmp(&a.2));
         chosen.truncate(RECENT);
     }
     chosen
@@ -343,32 +384,26 @@ fn watched(files: &[Stamp]) -> Vec<&Stamp> {
 // name: a tab, a newline or a byte that is not UTF-8 is escaped).
 
 impl Manifest {
-    /// Writes both manifest files for state `id` into `dir`, each whole or not at all.
+    /// All the files, counting those of the folders whose stamps were not loaded.
+    pub fn file_count(&self) -> usize {
+        self.kept_files + self.files.len()
+    }
+
+    /// Writes the folder list for state `id` into `dir`, and a record for each bucket of
+    /// folders whose stamps are loaded, each file whole or not at all. Records are written
+    /// first: the folder list names them.
     pub fn save(&self, dir: &Path, id: &str) -> Result<()> {
-        let mut dirs = format!(
-            "scanned\t{}\nfiles\t{}\n",
-            self.scanned_at,
-            self.files.len()
-        );
-        for root in &self.roots {
-            let _ = writeln!(dirs, "root\t{}", escape_path(root));
-        }
-        for (d, mtime) in &self.dirs {
-            let _ = writeln!(dirs, "dir\t{mtime}\t{}", escape_path(d));
-        }
-        for s in watched(&self.files) {
-            let _ = writeln!(
-                dirs,
-                "file\t{}\t{}\t{}",
-                s.size,
-                s.mtime,
-                escape_path(&s.path)
-            );
-        }
-        let mut files = String::with_capacity(self.files.len() * 80);
+        let mut records: std::collections::BTreeMap<u64, String> = Default::default();
+        // Keyed by the folders' bytes: hashing a `Path` walks its components.
+        let mut filled: FxHashMap<&OsStr, String> = FxHashMap::default();
         for s in &self.files {
+            let folder = s.path.parent().unwrap_or(Path::new(""));
+            let b = bucket(folder);
+            filled
+                .entry(folder.as_os_str())
+                .or_insert_with(|| format!("{id}-{b}"));
             let _ = writeln!(
-                files,
+                records.entry(b).or_default(),
                 "{}\t{}\t{}\t{}",
                 s.size,
                 s.mtime,
@@ -376,42 +411,129 @@ impl Manifest {
                 escape_path(&s.path)
             );
         }
-        crate::store::write_atomic(dir, &files_file(id), files.as_bytes())?;
+        // A bucket holds one record: the stamps of kept folders in a bucket being written are
+        // copied into the new record as they are (never parsed), so the records stay at most
+        // RECORDS however many updates write them.
+        let mut moved: FxHashMap<&str, String> = FxHashMap::default();
+        let mut kept: Vec<&str> = self.kept.values().map(String::as_str).collect();
+        kept.sort_unstable();
+        kept.dedup();
+        for (b, text) in &mut records {
+            let name = format!("{id}-{b}");
+            for &old in &kept {
+                if old
+                    .rsplit_once('-')
+                    .is_some_and(|(_, ob)| ob == b.to_string())
+                {
+                    let path = dir.join(record_file(old));
+                    let lines = fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    text.push_str(&lines);
+                    moved.insert(old, name.clone());
+                }
+            }
+            crate::store::write_atomic(dir, &record_file(&name), text.as_bytes())?;
+        }
+        let mut dirs = format!(
+            "{FORMAT}\nscanned\t{}\nfiles\t{}\n",
+            self.scanned_at,
+            self.file_count()
+        );
+        for root in &self.roots {
+            let _ = writeln!(dirs, "root\t{}", escape_path(root));
+        }
+        for (d, mtime) in &self.dirs {
+            let record = match self.kept.get(d) {
+                Some(kept) => moved.get(kept.as_str()).unwrap_or(kept).as_str(),
+                None => filled.get(d.as_os_str()).map_or("", String::as_str),
+            };
+            let _ = writeln!(dirs, "dir\t{mtime}\t{record}\t{}", escape_path(d));
+        }
+        let candidates = self
+            .kept_watched
+            .iter()
+            .cloned()
+            .chain(self.files.iter().map(|s| (s.path.clone(), s.size, s.mtime)));
+        for (path, size, mtime) in watched(candidates, self.file_count()) {
+            let _ = writeln!(dirs, "file\t{size}\t{mtime}\t{}", escape_path(&path));
+        }
+        for id in &self.dups {
+            let _ = writeln!(dirs, "dup\t{id}");
+        }
         crate::store::write_atomic(dir, &dirs_file(id), dirs.as_bytes())
     }
 
-    /// Reads the full manifest of state `id` (only needed when something changed).
-    pub fn load(dir: &Path, id: &str) -> Result<Manifest> {
-        let saved = SavedDirs::load(dir, id)?;
-        let path = dir.join(files_file(id));
-        let text =
-            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let mut files = Vec::new();
-        for line in text.lines() {
-            let mut parts = line.splitn(4, '\t');
-            let (Some(size), Some(mtime), Some(id), Some(p)) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                anyhow::bail!("{}: malformed line", path.display());
-            };
-            files.push(Stamp {
-                path: unescape_path(p).context("malformed path")?,
-                size: size.parse().context("malformed size")?,
-                mtime: mtime.parse().context("malformed mtime")?,
-                id: id.to_string(),
-            });
-        }
-        Ok(Manifest {
-            roots: saved.roots,
-            dirs: saved.dirs,
-            files,
+    /// Reads the saved stamps whose folder list is `saved`, in generation folder `dir`: all
+    /// of them, or with `only`, the records holding a folder inside one of those folders (all
+    /// an update that rescans them compares), the other folders kept as they are.
+    pub fn load(dir: &Path, saved: &SavedDirs, only: Option<&[PathBuf]>) -> Result<Manifest> {
+        let wanted =
+            |folder: &Path| only.is_none_or(|within| within.iter().any(|d| is_under(folder, d)));
+        let mut read: Vec<&str> = saved
+            .dirs
+            .iter()
+            .filter(|(d, _, record)| !record.is_empty() && wanted(d))
+            .map(|(.., record)| record.as_str())
+            .collect();
+        read.sort_unstable();
+        read.dedup();
+        let mut m = Manifest {
+            roots: saved.roots.clone(),
+            dirs: saved.dirs.iter().map(|(d, t, _)| (d.clone(), *t)).collect(),
             scanned_at: saved.scanned_at,
-        })
+            dups: saved.dups.clone(),
+            ..Manifest::default()
+        };
+        for (d, _, record) in &saved.dirs {
+            if !record.is_empty() && read.binary_search(&record.as_str()).is_err() {
+                m.kept.insert(d.clone(), record.clone());
+            }
+        }
+        for record in read {
+            let path = dir.join(record_file(record));
+            let text = fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            for line in text.lines() {
+                let mut parts = line.splitn(4, '\t');
+                let (Some(size), Some(mtime), Some(id), Some(p)) =
+                    (parts.next(), parts.next(), parts.next(), parts.next())
+                else {
+                    anyhow::bail!("{}: malformed line", path.display());
+                };
+                m.files.push(Stamp {
+                    path: unescape_path(p).context("malformed path")?,
+                    size: size.parse().context("malformed size")?,
+                    mtime: mtime.parse().context("malformed mtime")?,
+                    id: id.to_string(),
+                });
+            }
+        }
+        m.kept_files = saved
+            .files
+            .checked_sub(m.files.len())
+            .context("the saved file count is less than the stamps")?;
+        m.kept_watched = saved
+            .watched
+            .iter()
+            .filter(|(p, ..)| p.parent().is_some_and(|f| m.kept.contains_key(f)))
+            .cloned()
+            .collect();
+        Ok(m)
     }
 
-    /// Removes manifest files of states other than `id` (left by an interrupted update).
+    /// Removes manifest files that the folder list of state `id` does not name (left by
+    /// earlier states and interrupted updates).
     pub fn remove_others(dir: &Path, id: &str) {
-        let keep = [files_file(id), dirs_file(id)];
+        let Ok(saved) = SavedDirs::load(dir, id) else {
+            return;
+        };
+        let mut keep: FxHashSet<String> = saved
+            .dirs
+            .iter()
+            .filter(|(.., record)| !record.is_empty())
+            .map(|(.., record)| record_file(record))
+            .collect();
+        keep.insert(dirs_file(id));
         let Ok(read) = fs::read_dir(dir) else { return };
         for item in read.flatten() {
             let name = item.file_name().to_string_lossy().into_owned();
@@ -435,8 +557,13 @@ impl SavedDirs {
             scanned_at: 0,
             files: 0,
             watched: Vec::new(),
+            dups: Vec::new(),
         };
-        for line in text.lines() {
+        let mut lines = text.lines();
+        if lines.next() != Some(FORMAT) {
+            anyhow::bail!("{}: written by another version", path.display());
+        }
+        for line in lines {
             match line.split_once('\t') {
                 Some(("scanned", t)) => saved.scanned_at = t.parse().context("malformed time")?,
                 Some(("files", n)) => saved.files = n.parse().context("malformed count")?,
@@ -444,10 +571,16 @@ impl SavedDirs {
                     .roots
                     .push(unescape_path(p).context("malformed path")?),
                 Some(("dir", rest)) => {
-                    let (mtime, p) = rest.split_once('\t').context("malformed folder line")?;
+                    let mut parts = rest.splitn(3, '\t');
+                    let (Some(mtime), Some(record), Some(p)) =
+                        (parts.next(), parts.next(), parts.next())
+                    else {
+                        anyhow::bail!("{}: malformed folder line", path.display());
+                    };
                     saved.dirs.push((
                         unescape_path(p).context("malformed path")?,
                         mtime.parse().context("malformed mtime")?,
+                        record.to_string(),
                     ));
                 }
                 Some(("file", rest)) => {
@@ -463,6 +596,7 @@ impl SavedDirs {
                         mtime.parse().context("malformed mtime")?,
                     ));
                 }
+                Some(("dup", id)) => saved.dups.push(id.to_string()),
                 _ => anyhow::bail!("{}: malformed line", path.display()),
             }
         }
@@ -531,10 +665,15 @@ mod tests {
         fs::write(dir.path().join("later/6.md"), "6").unwrap();
         let saved = SavedDirs {
             roots: before.roots.clone(),
-            dirs: before.dirs.clone(),
+            dirs: before
+                .dirs
+                .iter()
+                .map(|(d, t)| (d.clone(), *t, String::new()))
+                .collect(),
             scanned_at: before.scanned_at,
             files: before.files.len(),
             watched: Vec::new(),
+            dups: Vec::new(),
         };
         let Check::Folders(changed) = check(&saved, &roots, None, &[]) else {
             panic!("folders changed")
@@ -667,10 +806,11 @@ mod tests {
         manifest.files[0].id = "x".into();
         let saved_at = dir.path().join("index");
         fs::create_dir(&saved_at).unwrap();
+        manifest.dups = vec!["x".into()];
         manifest.save(&saved_at, "1").unwrap();
-        assert_eq!(Manifest::load(&saved_at, "1").unwrap(), manifest);
-
         let saved = SavedDirs::load(&saved_at, "1").unwrap();
+        assert_eq!(Manifest::load(&saved_at, &saved, None).unwrap(), manifest);
+
         assert_eq!(check(&saved, &roots, None, &[]), Check::Fresh);
         assert_eq!(
             check(&saved, &[kb.join("sub")], None, &[]),
@@ -693,5 +833,104 @@ mod tests {
             Check::Full,
             "an old scan is not trusted"
         );
+    }
+
+    #[test]
+    fn an_update_reads_and_writes_only_the_records_of_the_folders_it_rescans() {
+        let dir = tempfile::tempdir().unwrap();
+        let kb = dir.path().join("kb");
+        // Enough folders that some land in different records.
+        let folders: Vec<PathBuf> = (0..12).map(|i| kb.join(format!("f{i}"))).collect();
+        for (i, f) in folders.iter().enumerate() {
+            fs::create_dir_all(f).unwrap();
+            for j in 0..3 {
+                fs::write(f.join(format!("{j}.md")), format!("{i}{j}")).unwrap();
+            }
+        }
+        let roots = vec![kb.clone()];
+        let (mut whole, _) = scan(&roots);
+        for s in &mut whole.files {
+            s.id = s.path.file_stem().unwrap().to_string_lossy().into_owned();
+        }
+        whole.dups = vec!["0".into(), "1".into(), "2".into()];
+        let at = dir.path().join("index");
+        fs::create_dir(&at).unwrap();
+        whole.save(&at, "1").unwrap();
+        let saved = SavedDirs::load(&at, "1").unwrap();
+        let records = |saved: &SavedDirs| -> FxHashSet<String> {
+            saved.dirs.iter().map(|(.., r)| r.clone()).collect()
+        };
+        assert!(records(&saved).len() > 2, "{:?}", records(&saved));
+
+        // Loaded for a change in f3: its record's folders only, the others kept.
+        let changed = [folders[3].clone()];
+        let part = Manifest::load(&at, &saved, Some(&changed)).unwrap();
+        assert!(part.files.iter().any(|s| s.path.starts_with(&folders[3])));
+        assert!(part.files.len() < whole.files.len());
+        assert_eq!(part.file_count(), whole.files.len());
+        assert!(!part.kept.contains_key(&folders[3]));
+        assert_eq!(part.dups, whole.dups);
+
+        // Saved as state 2 and cleaned up: the kept records stay, and reading everything
+        // back gives the whole manifest.
+        part.save(&at, "2").unwrap();
+        Manifest::remove_others(&at, "2");
+        let saved2 = SavedDirs::load(&at, "2").unwrap();
+        assert!(
+            SavedDirs::load(&at, "1").is_err(),
+            "state 1's folder list went"
+        );
+        for record in records(&saved2).iter().filter(|r| !r.is_empty()) {
+            assert!(at.join(record_file(record)).exists(), "{record}");
+        }
+        assert!(records(&saved2).iter().any(|r| r.starts_with("1-")));
+        assert!(records(&saved2).iter().any(|r| r.starts_with("2-")));
+        let mut again = Manifest::load(&at, &saved2, None).unwrap();
+        for m in [&mut again, &mut whole] {
+            m.files.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        assert_eq!(again.files, whole.files);
+        assert_eq!(again.dirs, whole.dirs);
+        assert_eq!(saved2.files, whole.files.len());
+        assert_eq!(
+            saved2.watched.len(),
+            whole.files.len(),
+            "a small guide watches all"
+        );
+
+        // New folders whose buckets hold kept records: one record a bucket all the same.
+        let mut part = Manifest::load(&at, &saved2, Some(&changed)).unwrap();
+        for i in 0..20 {
+            let folder = kb.join(format!("new{i}"));
+            part.dirs.push((folder.clone(), 1));
+            part.files
+                .push(stamp(&folder.join("n.md").to_string_lossy(), 1, 1));
+        }
+        part.save(&at, "3").unwrap();
+        Manifest::remove_others(&at, "3");
+        let saved3 = SavedDirs::load(&at, "3").unwrap();
+        let buckets: Vec<String> = records(&saved3)
+            .iter()
+            .filter(|r| !r.is_empty())
+            .map(|r| r.rsplit_once('-').unwrap().1.to_string())
+            .collect();
+        let unique: FxHashSet<&String> = buckets.iter().collect();
+        assert_eq!(unique.len(), buckets.len(), "{:?}", records(&saved3));
+        let again = Manifest::load(&at, &saved3, None).unwrap();
+        assert_eq!(again.files.len(), whole.files.len() + 20);
+        assert_eq!(saved3.files, whole.files.len() + 20);
+        let on_disk = fs::read_dir(&at).unwrap().count();
+        assert_eq!(on_disk, unique.len() + 1, "the records and the folder list");
+    }
+
+    #[test]
+    fn a_folder_list_of_another_format_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join(dirs_file("1")),
+            "scanned\t1\nfiles\t0\ndir\t5\t/kb\n",
+        )
+        .unwrap();
+        assert!(SavedDirs::load(dir.path(), "1").is_err());
     }
 }

@@ -11,10 +11,9 @@
 //! command, with a one-line warning. A saved index whose files changed behind pyguide's back,
 //! or that fails or panics while read, is rebuilt and the command answered from the new one.
 
-use std::collections::HashSet;
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow};
@@ -56,7 +55,7 @@ pub struct Library {
     /// Why the index could not be saved, when this command's lives only in memory: `open`'s
     /// callers say they search it there, `pyguide index` only that it was not saved.
     pub unsaved: Option<String>,
-    /// How many entries the index holds, when it was built or updated just now.
+    /// How many entries the index holds, when it was built whole just now.
     pub built: Option<u64>,
     /// How long the freshness check took (reported with PYGUIDE_TIMINGS).
     pub check_took: Duration,
@@ -264,7 +263,7 @@ impl Library {
         // each word's postings once (at 100,000 entries 9.9 ms instead of 14.7, 33 MB resident
         // instead of 62, for 6 s more of `pyguide index`). A failed merge leaves the index
         // whole, only slower.
-        if manifest.files.len() >= guide::index::MANY_DOCS {
+        if manifest.file_count() >= guide::index::MANY_DOCS {
             let _ = index.compact();
         }
         let built = Some(index.entry_count());
@@ -471,7 +470,6 @@ fn quietly<T>(op: impl FnOnce() -> T) -> std::thread::Result<T> {
 struct Saved {
     generation: PathBuf,
     index: GuideIndex,
-    payload: Payload,
     dirs: SavedDirs,
 }
 
@@ -497,7 +495,6 @@ impl Saved {
         Some(Saved {
             generation,
             index,
-            payload,
             dirs,
         })
     }
@@ -515,7 +512,12 @@ impl Saved {
         store: &Store,
         check: fresh::Check,
     ) -> Result<Option<Library>> {
-        let Ok(old) = Manifest::load(&self.generation, &self.payload.manifest) else {
+        // Only the records of the folders to rescan are read; a full scan compares them all.
+        let only = match &check {
+            fresh::Check::Folders(changed) => Some(changed.as_slice()),
+            _ => None,
+        };
+        let Ok(mut old) = Manifest::load(&self.generation, &self.dirs, only) else {
             return Ok(None);
         };
         let (mut manifest, mut problems, within) = match &check {
@@ -525,6 +527,16 @@ impl Saved {
                 (manifest, problems, None)
             }
         };
+        if within.is_none() && !old.kept.is_empty() {
+            // The rescan found a link and scanned everything: compare everything.
+            let Ok(all) = Manifest::load(&self.generation, &self.dirs, None) else {
+                return Ok(None);
+            };
+            old = all;
+        }
+        // An update goes ahead only if no duplicated id is involved (below), so the
+        // duplicates stay as they were.
+        manifest.dups = old.dups.clone();
         let changes = fresh::diff(&old, &manifest, within.as_deref());
         // Keyed by the paths' bytes with a fast hash: hashing a `Path` walks its components,
         // and a guide of 100,000 files makes that most of an update's time.
@@ -540,13 +552,7 @@ impl Saved {
             .chain(changes.modified.iter().map(|s| s.path.as_os_str()))
             .chain(changes.removed.iter().map(|s| s.path.as_os_str()))
             .collect();
-        let mut ids_elsewhere: FxHashSet<&str> = FxHashSet::default();
-        for s in &old.files {
-            if !touched.contains(s.path.as_os_str()) && !s.id.is_empty() {
-                ids_elsewhere.insert(s.id.as_str());
-            }
-        }
-        let builtin_ids = builtin_ids();
+        let dups: FxHashSet<&str> = old.dups.iter().map(String::as_str).collect();
         let changed: Vec<PathBuf> = changes
             .added
             .iter()
@@ -554,18 +560,30 @@ impl Saved {
             .chain(changes.modified.iter().map(|s| s.path.clone()))
             .collect();
         let (entries, parse_problems) = walk::parse_files(&changed);
+        // A file not touched that holds the id: the index has its entry, or the id is one
+        // of the duplicates (whose later holders are not indexed).
+        let held_elsewhere = |id: &str| -> Result<bool> {
+            Ok(dups.contains(id)
+                || self
+                    .index
+                    .lookup(&Key::Id(id.to_string()))?
+                    .iter()
+                    .any(|found| {
+                        found
+                            .origin
+                            .path()
+                            .is_none_or(|p| !touched.contains(p.as_os_str()))
+                    }))
+        };
         let mut new_ids: FxHashSet<&str> = FxHashSet::default();
         for e in &entries {
-            if builtin_ids.contains(e.id())
-                || ids_elsewhere.contains(e.id())
-                || !new_ids.insert(e.id())
-            {
+            if is_builtin(e.id()) || !new_ids.insert(e.id()) || held_elsewhere(e.id())? {
                 return Ok(None);
             }
         }
         for stamp in changes.modified.iter().chain(&changes.removed) {
             let id = old_ids.get(stamp.path.as_os_str()).copied().unwrap_or("");
-            if !id.is_empty() && (builtin_ids.contains(id) || ids_elsewhere.contains(id)) {
+            if !id.is_empty() && (is_builtin(id) || dups.contains(id)) {
                 return Ok(None);
             }
         }
@@ -622,7 +640,6 @@ impl Saved {
             lib.problems.extend(problems);
             return Ok(Some(lib));
         }
-        let built = (!changes.is_empty()).then(|| index.entry_count());
         Ok(Some(Library {
             index,
             sources: sources.clone(),
@@ -631,17 +648,16 @@ impl Saved {
             problems,
             warnings: Vec::new(),
             unsaved: None,
-            built,
+            built: None,
             check_took: Duration::ZERO,
         }))
     }
 }
 
-fn builtin_ids() -> HashSet<String> {
-    builtin::index()
-        .and_then(|i| i.all())
-        .map(|all| all.into_iter().map(|f| f.id).collect())
-        .unwrap_or_default()
+/// Whether a built-in entry has this id (one term lookup; reading every built-in entry's id
+/// was a twentieth of an update).
+fn is_builtin(id: &str) -> bool {
+    builtin::index().is_ok_and(|index| index.has(&Key::Id(id.to_string())))
 }
 
 /// The built-in index plus the entries of the scanned files, in memory: a user entry with a
@@ -655,6 +671,15 @@ fn build(
     let paths: Vec<PathBuf> = manifest.files.iter().map(|s| s.path.clone()).collect();
     let (parsed, parse_problems) = walk::parse_files(&paths);
     problems.extend(parse_problems);
+    // Every file's id, a duplicate's too: an update that touches a duplicated id rebuilds.
+    // Keyed by the paths' bytes (hashing a `Path` walks its components).
+    let ids: FxHashMap<OsString, String> = parsed
+        .iter()
+        .filter_map(|e| {
+            let path = e.origin.path()?;
+            Some((path.as_os_str().to_owned(), e.id().to_string()))
+        })
+        .collect();
     let (user, merge_problems) = entry::merge(parsed);
     problems.extend(merge_problems);
     let mut index = builtin::index_copy()?;
@@ -669,17 +694,22 @@ fn build(
     index
         .apply(&overridden, &user, &payload.text())
         .context("cannot index the entries")?;
-    let ids: FxHashMap<&Path, &str> = user
-        .iter()
-        .filter_map(|e| e.origin.path().map(|p| (p, e.id())))
-        .collect();
     let mut manifest = manifest.clone();
+    let mut holders: FxHashMap<&str, usize> = FxHashMap::default();
     for stamp in &mut manifest.files {
-        stamp.id = ids
-            .get(stamp.path.as_path())
-            .copied()
-            .unwrap_or("")
-            .to_string();
+        stamp.id = ids.get(stamp.path.as_os_str()).cloned().unwrap_or_default();
     }
+    for stamp in &manifest.files {
+        if !stamp.id.is_empty() {
+            *holders.entry(stamp.id.as_str()).or_default() += 1;
+        }
+    }
+    let mut dups: Vec<String> = holders
+        .into_iter()
+        .filter(|&(_, n)| n > 1)
+        .map(|(id, _)| id.to_string())
+        .collect();
+    dups.sort_unstable();
+    manifest.dups = dups;
     Ok((index, manifest))
 }

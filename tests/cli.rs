@@ -650,6 +650,66 @@ fn an_id_moving_between_user_and_builtin_entries_rebuilds_correctly() {
 }
 
 #[test]
+fn a_duplicate_id_comes_back_when_the_file_that_won_it_changes() {
+    let env = Env::new();
+    let first = env.write(
+        "data/pyguide/kb/a/dup.md",
+        &entry("twin", "notes", "First twin", "quokka"),
+    );
+    env.write(
+        "data/pyguide/kb/b/dup.md",
+        &entry("twin", "notes", "Second twin", "quokka"),
+    );
+    let run = env.run(&["search", "quokka"]);
+    assert_eq!(run.ids(), ["twin"]);
+    assert!(run.stderr.contains("duplicate id `twin`"), "{}", run.stderr);
+    // The first file takes another id: the second one's entry is the `twin` now.
+    safe_save(&first, &entry("single", "notes", "First twin", "quokka"));
+    let run = env.run(&["search", "quokka"]);
+    let mut ids = run.ids();
+    ids.sort();
+    assert_eq!(ids, ["single", "twin"]);
+    let run = env.run(&["show", "twin"]);
+    assert!(run.stdout.contains("Second twin"), "{}", run.stdout);
+}
+
+#[test]
+fn edits_in_one_folder_then_another_keep_every_entry() {
+    let env = Env::new();
+    let mut paths = Vec::new();
+    for folder in 0..6 {
+        for n in 0..3 {
+            let id = format!("f{folder}n{n}");
+            let body = format!("animal{folder}x{n}");
+            paths.push(env.write(
+                &format!("data/pyguide/kb/f{folder}/{id}.md"),
+                &entry(&id, "notes", "Note", &body),
+            ));
+        }
+    }
+    assert_eq!(env.run(&["search", "animal0x0"]).ids(), ["f0n0"]);
+    // Each edit rescans one folder; the stamps of the others are kept as they were.
+    safe_save(&paths[0], &entry("f0n0", "notes", "Note", "dingo"));
+    assert_eq!(env.run(&["search", "dingo"]).ids(), ["f0n0"]);
+    safe_save(&paths[16], &entry("f5n1", "notes", "Note", "wallaby"));
+    assert_eq!(env.run(&["search", "wallaby"]).ids(), ["f5n1"]);
+    fs::remove_file(&paths[8]).unwrap();
+    env.run(&["search", "animal2x2"]).assert_status(1);
+    assert_eq!(env.run(&["search", "dingo"]).ids(), ["f0n0"]);
+    assert_eq!(
+        env.run(&["list"]).stdout.lines().count(),
+        common::builtin_count() + 17
+    );
+    // A full rebuild finds the same.
+    env.run(&["index"]).assert_ok();
+    assert_eq!(env.run(&["search", "wallaby"]).ids(), ["f5n1"]);
+    assert_eq!(
+        env.run(&["list"]).stdout.lines().count(),
+        common::builtin_count() + 17
+    );
+}
+
+#[test]
 fn check_passes_on_the_shipped_guide() {
     let env = Env::new();
     let run = env.run(&["check", common::repo_kb().to_str().unwrap()]);
