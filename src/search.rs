@@ -1299,6 +1299,17 @@ fn short_name(word: &str) -> Option<&'static str> {
     })
 }
 
+/// A compact JSON value pasted whole (an API's error body, `{"detail":[{"type":"missing",...`)
+/// read as its keys and values, as in the pretty-printed form: when a word has a quote next
+/// to a colon or a comma, quotes, brackets, braces and separators become spaces. `None`
+/// when no word is like that.
+fn spread_json(query: &str) -> Option<String> {
+    query
+        .split_whitespace()
+        .any(|w| w.contains("\":") || w.contains("\","))
+        .then(|| query.replace(['{', '}', '[', ']', '"', ':', ','], " "))
+}
+
 /// A word without the quotes, brackets and punctuation around it.
 fn unquoted(word: &str) -> &str {
     word.trim_matches(|c: char| "'\"`,;:()[]{}<>?!".contains(c))
@@ -1584,6 +1595,8 @@ impl Run<'_> {
     }
 
     fn units(&mut self, query: &str) -> Vec<Unit> {
+        let spread = spread_json(query);
+        let query = spread.as_deref().unwrap_or(query);
         let mut units: Vec<Unit> = Vec::new();
         // In a line of code (`if __name__ == '__main__'`) an operator is part of the code.
         // A parenthesis is code only as a call (`f(x)`), not around words ("(double star)"),
@@ -2937,6 +2950,27 @@ impl Run<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_compact_json_body_is_read_as_its_keys_and_values() {
+        let body =
+            r#"{"detail":[{"type":"missing","loc":["body","email"],"msg":"Field required"}]}"#;
+        let spread = spread_json(body).unwrap();
+        let words: Vec<&str> = spread.split_whitespace().collect();
+        assert_eq!(
+            words,
+            [
+                "detail", "type", "missing", "loc", "body", "email", "msg", "Field", "required"
+            ]
+        );
+        assert_eq!(spread_json(r#"KeyError: d["key"]"#), None);
+        assert_eq!(spread_json("why is my list empty"), None);
+        let outcome = ask(body);
+        assert_eq!(
+            outcome.hits.first().map(|h| h.meta.id.as_str()),
+            Some("fastapi-validation")
+        );
+    }
 
     /// `ask`, asserting that no hit answers for sure.
     fn ask_unsure(query: &str) -> Outcome {
