@@ -393,6 +393,8 @@ pub struct GuideIndex {
     place: Place,
     /// The guide's words for typo repair, read on first use.
     vocab: OnceLock<Vocab>,
+    /// Whether `apply` added words that the saved vocabulary lacks.
+    vocab_changed: bool,
 }
 
 impl GuideIndex {
@@ -413,6 +415,7 @@ impl GuideIndex {
             fields,
             place,
             vocab: OnceLock::new(),
+            vocab_changed: false,
         })
     }
 
@@ -546,10 +549,15 @@ impl GuideIndex {
         written?;
         self.reader.reload().context("cannot reopen the index")?;
         let words = std::mem::take(&mut *sink.lock().unwrap_or_else(|e| e.into_inner()));
-        if !words.is_empty() {
+        // Words the vocabulary has already keep their counts (the counts only order
+        // suggestions, and deleted entries never lowered them either): an edit that brings
+        // no new word leaves the vocabulary, 2.6 MB at 100,000 entries, as it is.
+        let words = Vocab::from_counts(words);
+        if !self.vocab().holds_all(&words) {
             let mut vocab = self.vocab().clone();
-            vocab.merge(Vocab::from_counts(words));
+            vocab.merge(words);
             self.vocab = OnceLock::from(vocab);
+            self.vocab_changed = true;
         }
         Ok(())
     }
@@ -606,10 +614,10 @@ impl GuideIndex {
         })
     }
 
-    /// Saves the vocabulary beside a folder index (after an update).
+    /// Saves the vocabulary beside a folder index, if an update added words to it.
     pub fn save_vocab(&self) -> Result<()> {
         match &self.place {
-            Place::Folder(dir) => self.vocab().save(&dir.join(VOCAB_FILE)),
+            Place::Folder(dir) if self.vocab_changed => self.vocab().save(&dir.join(VOCAB_FILE)),
             _ => Ok(()),
         }
     }

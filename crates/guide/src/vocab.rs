@@ -92,6 +92,17 @@ impl Vocab {
         };
     }
 
+    /// Whether every word of `other` is here already (a binary search each; the counts are
+    /// not compared).
+    pub fn holds_all(&self, other: &Vocab) -> bool {
+        other.words().all(|(word, _)| {
+            let at = first_line_from(&self.text, word);
+            lines(&self.text[at..])
+                .next()
+                .is_some_and(|(w, _)| w == word)
+        })
+    }
+
     /// Words within `max_distance` edits of `word` (not `word` itself) with their distance:
     /// closest first, then the most used. With `same_first`, only words that begin with the
     /// same character (typing rarely gets the first letter wrong).
@@ -396,6 +407,17 @@ mod tests {
                 "{word}"
             );
         }
+    }
+
+    #[test]
+    fn holds_all_finds_every_word_or_says_one_is_missing() {
+        let v = vocab(&[("apple", 1), ("banana", 2), ("cherry", 3)]);
+        assert!(v.holds_all(&vocab(&[("apple", 5), ("cherry", 1)])));
+        assert!(v.holds_all(&Vocab::default()));
+        assert!(!v.holds_all(&vocab(&[("apple", 1), ("apricot", 1)])));
+        assert!(!v.holds_all(&vocab(&[("banan", 1)])));
+        assert!(!v.holds_all(&vocab(&[("zucchini", 1)])));
+        assert!(!Vocab::default().holds_all(&vocab(&[("apple", 1)])));
     }
 
     #[test]
