@@ -1339,6 +1339,31 @@ fn highlight_terms(units: &[Unit]) -> FxHashSet<String> {
         .collect()
 }
 
+/// Words of a broad question that do not say what it is about ("how does X actually work").
+const BROAD_FILLER: [&str; 12] = [
+    "work", "works", "actually", "mean", "means", "do", "does", "use", "used", "need", "python",
+    "exactly",
+];
+
+/// Whether a query asks what something is or how it works, as a whole ("what is a
+/// metaclass", "how does django middleware work"), rather than about a detail or an error.
+fn broad_question(query: &str) -> bool {
+    let q = query.trim().to_lowercase();
+    const OPENINGS: [&str; 10] = [
+        "what is ",
+        "what are ",
+        "what's ",
+        "whats ",
+        "what does ",
+        "what do ",
+        "how does ",
+        "how do ",
+        "explain ",
+        "what happens when ",
+    ];
+    OPENINGS.iter().any(|o| q.starts_with(o)) && !holds_error(query)
+}
+
 /// Whether a section is the short answer every entry opens with (never the one that
 /// answers: `show --short` prints it).
 fn is_short_answer(section: &SectionAt) -> bool {
@@ -2836,9 +2861,31 @@ impl Run<'_> {
             .iter()
             .map(|f| (f.meta.as_ref().map_or("", |m| m.id.as_str()), &f.origin))
             .collect();
-        let mut answering = self
-            .answering(&section_units, &entries, explain)?
-            .into_iter();
+        let mut answering = self.answering(&section_units, &entries, explain)?;
+        // A broad question about what an entry is named for ("what is a closure", "how do
+        // pytest fixtures work") is answered by the entry's top, not by a detail that happens
+        // to repeat the words: every word that says something is in the entry's id.
+        if broad_question(query) {
+            for (section, f) in answering.iter_mut().zip(&found) {
+                let Some(meta) = &f.meta else { continue };
+                let (id_words, _) = self.analyze(&meta.id.replace('-', " "));
+                let said: Vec<&&Unit> = live
+                    .iter()
+                    .filter(|u| !u.stop && !BROAD_FILLER.contains(&u.typed.to_lowercase().as_str()))
+                    .collect();
+                let named = !said.is_empty()
+                    && said.iter().all(|u| {
+                        !u.primary().is_empty() && u.primary().iter().all(|w| id_words.contains(w))
+                    });
+                if named && section.is_some() {
+                    if explain {
+                        eprintln!("explain: {}: asked about as a whole: its top", meta.id);
+                    }
+                    *section = None;
+                }
+            }
+        }
+        let mut answering = answering.into_iter();
         for ((_, score, confident, clear, near), found) in scored.into_iter().zip(found) {
             // None when no word tells the entry's sections apart (`decorator` in the
             // decorators entry): the entry as a whole answers, and `show` opens at its top.
@@ -2950,6 +2997,30 @@ impl Run<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broad_question_about_an_entry_opens_at_its_top_a_detail_at_its_section() {
+        let top = |query: &str| {
+            let outcome = ask(query);
+            let hit = outcome.hits.first().expect(query);
+            (
+                hit.meta.id.clone(),
+                hit.section.as_ref().map(|s| s.anchor.clone()),
+            )
+        };
+        assert_eq!(top("what is a metaclass"), ("metaclasses".into(), None));
+        assert_eq!(
+            top("how do pytest fixtures work"),
+            ("pytest-fixtures".into(), None)
+        );
+        // A part the entry has a section for is asked about as that part.
+        let (id, section) = top("what does functools.partial do");
+        assert_eq!(id, "functools");
+        assert!(section.is_some_and(|a| a.starts_with("partial")));
+        assert!(broad_question("What is the GIL?"));
+        assert!(!broad_question("what is KeyError: 'x' telling me"));
+        assert!(!broad_question("metaclass"));
+    }
 
     #[test]
     fn a_compact_json_body_is_read_as_its_keys_and_values() {
