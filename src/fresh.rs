@@ -368,11 +368,11 @@ pub struct SavedDirs {
 /// of a small guide's, else the most recently modified. The candidates are every file, or
 /// after an update that read only some records, the watched files of the others and the
 /// files of those read (the most recent of the unread ones were watched).
-fn watched(
-    candidates: impl Iterator<Item = (PathBuf, u64, i128)>,
+fn watched<'a>(
+    candidates: impl Iterator<Item = (&'a Path, u64, i128)>,
     total: usize,
-) -> Vec<(PathBuf, u64, i128)> {
-    let mut chosen: Vec<(PathBuf, u64, i128)> = candidates.collect();
+) -> Vec<(&'a Path, u64, i128)> {
+    let mut chosen: Vec<(&Path, u64, i128)> = candidates.collect();
     if total > WATCH_ALL && chosen.len() > RECENT {
         chosen.select_nth_unstable_by(RECENT - 1, |a, b| b.2.cmp(&a.2));
         chosen.truncate(RECENT);
@@ -423,7 +423,7 @@ impl Manifest {
             for &old in &kept {
                 if old
                     .rsplit_once('-')
-                    .is_some_and(|(_, ob)| ob == b.to_string())
+                    .is_some_and(|(_, ob)| ob.parse() == Ok(*b))
                 {
                     let path = dir.join(record_file(old));
                     let lines = fs::read_to_string(&path)
@@ -449,13 +449,18 @@ impl Manifest {
             };
             let _ = writeln!(dirs, "dir\t{mtime}\t{record}\t{}", escape_path(d));
         }
+        // Chosen by reference: only the few watched paths are written.
         let candidates = self
             .kept_watched
             .iter()
-            .cloned()
-            .chain(self.files.iter().map(|s| (s.path.clone(), s.size, s.mtime)));
+            .map(|(p, size, mtime)| (p.as_path(), *size, *mtime))
+            .chain(
+                self.files
+                    .iter()
+                    .map(|s| (s.path.as_path(), s.size, s.mtime)),
+            );
         for (path, size, mtime) in watched(candidates, self.file_count()) {
-            let _ = writeln!(dirs, "file\t{size}\t{mtime}\t{}", escape_path(&path));
+            let _ = writeln!(dirs, "file\t{size}\t{mtime}\t{}", escape_path(path));
         }
         for id in &self.dups {
             let _ = writeln!(dirs, "dup\t{id}");

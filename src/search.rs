@@ -1348,7 +1348,6 @@ const BROAD_FILLER: [&str; 12] = [
 /// Whether a query asks what something is or how it works, as a whole ("what is a
 /// metaclass", "how does django middleware work"), rather than about a detail or an error.
 fn broad_question(query: &str) -> bool {
-    let q = query.trim().to_lowercase();
     const OPENINGS: [&str; 10] = [
         "what is ",
         "what are ",
@@ -1361,6 +1360,7 @@ fn broad_question(query: &str) -> bool {
         "explain ",
         "what happens when ",
     ];
+    let q = query.trim().to_lowercase();
     OPENINGS.iter().any(|o| q.starts_with(o)) && !holds_error(query)
 }
 

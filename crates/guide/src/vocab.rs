@@ -442,10 +442,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn merging_in_one_pass_equals_sorting_everything() {
-        let a = vocab(&[("alpha", 1), ("beta", 2), ("delta", 5), ("omega", 1)]);
-        let b = vocab(&[("beta", 3), ("gamma", 1), ("zeta", 2)]);
+    /// `a` merged with `b`, against sorting all their words and counts as a whole.
+    fn assert_merge_sorts(a: &Vocab, b: &Vocab, case: &str) {
         let mut merged = a.clone();
         merged.merge(b.clone());
         let everything: Vec<(String, u64)> = a
@@ -453,7 +451,14 @@ mod tests {
             .chain(b.words())
             .map(|(w, n)| (w.to_string(), n))
             .collect();
-        assert_eq!(merged, Vocab::from_counts(everything));
+        assert_eq!(merged, Vocab::from_counts(everything), "{case}");
+    }
+
+    #[test]
+    fn merging_in_one_pass_equals_sorting_everything() {
+        let a = vocab(&[("alpha", 1), ("beta", 2), ("delta", 5), ("omega", 1)]);
+        let b = vocab(&[("beta", 3), ("gamma", 1), ("zeta", 2)]);
+        assert_merge_sorts(&a, &b, "small");
         // Words at the start, between and at the end, and a vocabulary with no last newline.
         let a = Vocab::parse(Cow::Borrowed("bbb\t1\nddd\t2"));
         let b = vocab(&[("aaa", 1), ("bbb", 1), ("ccc", 1), ("zzz", 1)]);
@@ -469,7 +474,7 @@ mod tests {
             merge_sorted(&a, &Vocab::parse(Cow::Borrowed("b\t1\na\t1\n"))),
             None
         );
-        // Many words, some in both: the same as sorting everything.
+        // Many words, some in both.
         let words = |step: u64, count: u64| -> Vec<(String, u64)> {
             (0..count)
                 .map(|i| (format!("w{:04}", (i * step) % 997), i + 1))
@@ -480,14 +485,7 @@ mod tests {
                 Vocab::from_counts(words(2, 400)),
                 Vocab::from_counts(words(step, count)),
             );
-            let mut merged = a.clone();
-            merged.merge(b.clone());
-            let everything: Vec<(String, u64)> = a
-                .words()
-                .chain(b.words())
-                .map(|(w, n)| (w.to_string(), n))
-                .collect();
-            assert_eq!(merged, Vocab::from_counts(everything), "step {step}");
+            assert_merge_sorts(&a, &b, &format!("step {step}"));
         }
     }
 }
