@@ -2969,9 +2969,12 @@ impl Run<'_> {
                 .collect::<Vec<_>>()
                 .join(" "),
         );
-        if let Ok(ids) = self.index.ids() {
-            let bound = |id: &str| 2.max(id.len() / 4);
-            let chars = key.chars().count();
+        let chars = key.chars().count();
+        // Longer ids may be further off, but never by more than half the letters typed, nor by
+        // more than four: a bound the walk of the ids can leave branches by.
+        let most = 2.max(chars / 2).min(4);
+        if let Ok(ids) = self.index.ids_near(&key, most) {
+            let bound = |id: &str| 2.max(id.len() / 4).min(most);
             // The distance is at least the difference in length: most ids need no more.
             let mut close: Vec<(usize, String)> = ids
                 .into_iter()

@@ -687,12 +687,39 @@ impl GuideIndex {
     }
 
     /// Every id in the index's keys, sorted, without reading a stored document. An entry
-    /// deleted since the last merge may still be listed: check `has` before showing one.
-    pub fn ids(&self) -> Result<Vec<String>> {
+    /// deleted since the last merge may still be listed. What `ids_near` is checked against.
+    #[cfg(test)]
+    fn ids(&self) -> Result<Vec<String>> {
         let mut ids = Vec::new();
         for segment in self.searcher().segment_readers() {
             let inverted = segment.inverted_index(self.fields.key)?;
             let mut terms = inverted.terms().range().ge("i:").lt("i;").into_stream()?;
+            while terms.advance() {
+                if let Some(id) = std::str::from_utf8(terms.key())
+                    .ok()
+                    .and_then(|k| k.strip_prefix("i:"))
+                {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// The ids whose loose form (`text::loose_key`) may be within `most` edits of `key`,
+    /// sorted, found by walking the keys' dictionary with an automaton that leaves a branch
+    /// as soon as every id under it is too far: a few hundred keys are read, not every id of
+    /// a large guide. The walk may keep ids that are further (it counts any two characters
+    /// outside ASCII as equal), never drops one that is within `most`: check the distance.
+    /// An id deleted since the last merge may be listed, as with [`GuideIndex::ids`].
+    pub fn ids_near(&self, key: &str, most: usize) -> Result<Vec<String>> {
+        let near = Near::new(key, most);
+        let mut ids = Vec::new();
+        for segment in self.searcher().segment_readers() {
+            let inverted = segment.inverted_index(self.fields.key)?;
+            let mut terms = inverted.terms().search(near.clone()).into_stream()?;
             while terms.advance() {
                 if let Some(id) = std::str::from_utf8(terms.key())
                     .ok()
@@ -1055,6 +1082,122 @@ fn filtered(query: Box<dyn TantivyQuery>, term: Term) -> Box<dyn TantivyQuery> {
     ]))
 }
 
+/// An automaton over the keys' dictionary that accepts `i:` and an id whose loose form is
+/// within `most` edits of a key, an edit being an insertion, a deletion, a substitution or two
+/// neighbours swapped (as `vocab::edit_distance` counts them). It reads an id byte by byte:
+/// the hyphens, underscores and spaces `loose_key` drops are skipped, ASCII is lowercased, and
+/// a character outside ASCII is read as one symbol equal to any other (its continuation bytes
+/// are skipped). Equal more often than in truth, the distance it counts is never more than
+/// the true one, so it keeps every id within `most`.
+#[derive(Clone)]
+struct Near {
+    /// The key's characters; `None` outside ASCII.
+    key: Vec<Option<u8>>,
+    most: u32,
+}
+
+#[derive(Clone)]
+enum NearState {
+    /// This many bytes of `i:` read.
+    Prefix(u8),
+    /// The rows of the distance table for the id read so far and for the id without its
+    /// last symbol (for swaps), and that last symbol.
+    Rows {
+        row: Vec<u32>,
+        before: Option<(Vec<u32>, Option<u8>)>,
+    },
+    Dead,
+}
+
+impl Near {
+    fn new(key: &str, most: usize) -> Near {
+        Near {
+            key: key
+                .chars()
+                .map(|c| c.is_ascii().then(|| c.to_ascii_lowercase() as u8))
+                .collect(),
+            most: u32::try_from(most).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Two symbols of `Near`: a character outside ASCII matches any.
+fn same(a: Option<u8>, b: Option<u8>) -> bool {
+    a.is_none() || b.is_none() || a == b
+}
+
+impl tantivy_fst::Automaton for Near {
+    type State = NearState;
+
+    fn start(&self) -> NearState {
+        NearState::Prefix(0)
+    }
+
+    fn is_match(&self, state: &NearState) -> bool {
+        matches!(state, NearState::Rows { row, .. } if row.last().is_some_and(|&d| d <= self.most))
+    }
+
+    fn can_match(&self, state: &NearState) -> bool {
+        match state {
+            NearState::Prefix(_) => true,
+            NearState::Dead => false,
+            // A later row's cells come from this row's, or from the row before by a swap
+            // (one more edit).
+            NearState::Rows { row, before } => {
+                row.iter().min().is_some_and(|&d| d <= self.most)
+                    || before.as_ref().is_some_and(|(b, _)| {
+                        b.iter()
+                            .min()
+                            .is_some_and(|&d| d.saturating_add(1) <= self.most)
+                    })
+            }
+        }
+    }
+
+    fn accept(&self, state: &NearState, byte: u8) -> NearState {
+        match state {
+            NearState::Dead => NearState::Dead,
+            NearState::Prefix(n) => match (n, byte) {
+                (0, b'i') => NearState::Prefix(1),
+                (1, b':') => NearState::Rows {
+                    row: (0..=u32::try_from(self.key.len()).unwrap_or(u32::MAX)).collect(),
+                    before: None,
+                },
+                _ => NearState::Dead,
+            },
+            NearState::Rows { row, before } => {
+                // What `loose_key` drops, and the continuation bytes of a character.
+                if matches!(byte, b'-' | b'_')
+                    || byte.is_ascii_whitespace()
+                    || (0x80..0xc0).contains(&byte)
+                {
+                    return state.clone();
+                }
+                let symbol = byte.is_ascii().then(|| byte.to_ascii_lowercase());
+                let mut next = Vec::with_capacity(row.len());
+                next.push(row[0] + 1);
+                for (j, &k) in self.key.iter().enumerate() {
+                    let mut d = (row[j + 1] + 1)
+                        .min(next[j] + 1)
+                        .min(row[j] + u32::from(!same(symbol, k)));
+                    if let Some((two_back, last)) = before
+                        && j >= 1
+                        && same(symbol, self.key[j - 1])
+                        && same(*last, k)
+                    {
+                        d = d.min(two_back[j - 1] + 1);
+                    }
+                    next.push(d);
+                }
+                NearState::Rows {
+                    row: next,
+                    before: Some((row.clone(), symbol)),
+                }
+            }
+        }
+    }
+}
+
 /// From this many entries a batch is indexed by several threads, into several segments.
 pub const MANY_DOCS: usize = 1_000;
 
@@ -1306,6 +1449,80 @@ mod tests {
 
     /// The built-in index's doc store is uncompressed; a copy that takes a user's entries
     /// goes back to tantivy's defaults, so the guides saved to disk stay compressed.
+    /// The walk of the ids with an automaton keeps every id within the distance that the
+    /// full scan of `ids` with `vocab::edit_distance` finds, and leaves most others unread.
+    #[test]
+    fn ids_near_finds_every_id_the_full_scan_finds() {
+        let parts = [
+            "django", "query", "sets", "hold", "thread", "a", "async", "io", "re", "x1", "ab",
+        ];
+        let mut seed: u64 = 7;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            usize::try_from(seed >> 33).unwrap() % n
+        };
+        let mut ids: Vec<String> = (0..300)
+            .map(|i| {
+                let words: Vec<&str> = (0..1 + next(3)).map(|_| parts[next(parts.len())]).collect();
+                format!("{}-{i}", words.join("-"))
+            })
+            .collect();
+        ids.extend(["decorators", "context-managers", "ab", "ba"].map(String::from));
+        let entries: Vec<Entry> = ids.iter().map(|id| entry(id, "## A\nText.\n")).collect();
+        let mut idx = GuideIndex::in_memory().unwrap();
+        idx.apply(&[], &entries, "p").unwrap();
+        let all = idx.ids().unwrap();
+        let mut keys: Vec<String> = [
+            "decoratr",
+            "ocntextmanagers",
+            "ab",
+            "b",
+            "",
+            "zzzz",
+            "djangoquery12",
+            "héld",
+            "Async IO-3",
+            "thraedhold",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Typed slips of real ids: a letter dropped, doubled, changed, two swapped.
+        for _ in 0..200 {
+            let id = text::loose_key(&ids[next(ids.len())]);
+            let mut chars: Vec<char> = id.chars().collect();
+            let at = next(chars.len());
+            match next(4) {
+                0 => drop(chars.remove(at)),
+                1 => chars.insert(at, chars[at]),
+                2 => chars[at] = 'é',
+                _ if at + 1 < chars.len() => chars.swap(at, at + 1),
+                _ => {}
+            }
+            keys.push(chars.into_iter().collect());
+        }
+        let mut pruned = 0;
+        for key in &keys {
+            let loose = text::loose_key(key);
+            for most in 0..=4 {
+                let near = idx.ids_near(&loose, most).unwrap();
+                let want: Vec<&String> = all
+                    .iter()
+                    .filter(|id| crate::vocab::edit_distance(&loose, &text::loose_key(id)) <= most)
+                    .collect();
+                for id in &want {
+                    assert!(near.contains(id), "{key:?} within {most}: {id} missed");
+                }
+                if most == 2 && near.len() < all.len() / 4 {
+                    pruned += 1;
+                }
+            }
+        }
+        assert!(
+            pruned > keys.len() * 3 / 4,
+            "the walk left few ids unread: {pruned}"
+        );
+    }
+
     #[test]
     fn a_copy_of_the_built_in_index_stores_new_entries_compressed() {
         let mut built = GuideIndex::in_memory_for_binary().unwrap();
