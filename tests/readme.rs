@@ -226,6 +226,17 @@ const FAILURE_TABLE: &[(&str, &[&str])] = &[
         &["an_unreadable_file_is_reported_and_skipped"],
     ),
     (
+        "a folder pyguide can list but not enter",
+        &["a_folder_that_can_be_listed_but_not_entered_is_reported"],
+    ),
+    (
+        "quotes and lists nested thousands deep",
+        &[
+            "markdown_nested_thousands_deep_is_shown",
+            "nesting_deeper_than_the_tree_keeps_joins_the_level_around_it",
+        ],
+    ),
+    (
         "any query",
         &[
             "hostile_queries_and_topics_never_panic",

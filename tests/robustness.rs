@@ -267,23 +267,11 @@ fn an_unreadable_file_is_reported_and_skipped() {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(&secret, fs::Permissions::from_mode(0o000)).unwrap();
     // root reads anything: then run pyguide as an unprivileged user.
-    let mut cmd = env.command(&["search", "zorblaxian"]);
-    if unsafe_is_root() {
-        common::require("setpriv");
-        open_up(env.root.path());
-        let program = cmd.get_program().to_owned();
-        let mut wrapped = Command::new("setpriv");
-        wrapped
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(program)
-            .args(cmd.get_args())
-            .env_clear()
-            .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
-            .current_dir(env.path("home"))
-            .stdin(Stdio::null());
-        cmd = wrapped;
-    }
-    let run = common::Run::from(cmd.output().unwrap());
+    let run = common::Run::from(
+        unprivileged(&env, env.command(&["search", "zorblaxian"]))
+            .output()
+            .unwrap(),
+    );
     run.assert_ok().assert_no_panic();
     assert_eq!(run.ids(), ["open-one"]);
     assert!(
@@ -292,6 +280,82 @@ fn an_unreadable_file_is_reported_and_skipped() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_folder_that_can_be_listed_but_not_entered_is_reported() {
+    let env = Env::new();
+    env.write(
+        "data/pyguide/kb/locked/gamma.md",
+        &entry("gamma", "notes", "Gamma", "zorblaxian"),
+    );
+    env.write(
+        "data/pyguide/kb/open.md",
+        &entry("open-one", "notes", "Open", "zorblaxian too"),
+    );
+    let locked = env.user_kb().join("locked");
+    use std::os::unix::fs::PermissionsExt;
+    let mut cmd = unprivileged(&env, env.command(&["search", "zorblaxian"]));
+    // After `unprivileged`, which opens every folder up.
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o600)).unwrap();
+    let run = common::Run::from(cmd.output().unwrap());
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+    run.assert_ok().assert_no_panic();
+    assert_eq!(run.ids(), ["open-one"]);
+    assert!(
+        run.stderr
+            .contains(&format!("{}:1: cannot read", locked.display())),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Quotes and lists nested thousands deep in a few kilobytes: the terminal rendering keeps
+/// sixteen levels instead of overflowing its stack. (The words are short: past the levels'
+/// bars, a line has little room left.)
+#[test]
+fn markdown_nested_thousands_deep_is_shown() {
+    let env = Env::new();
+    let deep = format!("{} qbottom", ">".repeat(12_000));
+    let listed = format!("{}lbottom", "- ".repeat(20_000));
+    env.write(
+        "data/pyguide/kb/deep.md",
+        &entry(
+            "deep-one",
+            "notes",
+            "Deep",
+            &format!("{deep}\n\n{listed}\n"),
+        ),
+    );
+    let run = run_within(
+        &env,
+        &["--color", "always", "show", "deep-one"],
+        Duration::from_secs(20),
+    );
+    run.assert_ok().assert_no_panic();
+    let text = visible(&run.stdout);
+    assert!(text.contains("qbottom"), "{text}");
+    assert!(text.contains("lbottom"), "{text}");
+}
+
+/// The command as it is when run by an ordinary user; as root (who reads anything), run as
+/// `nobody`, with every folder of the test opened up to it.
+fn unprivileged(env: &Env, cmd: Command) -> Command {
+    if !unsafe_is_root() {
+        return cmd;
+    }
+    common::require("setpriv");
+    open_up(env.root.path());
+    let mut wrapped = Command::new("setpriv");
+    wrapped
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(env.path("home"))
+        .stdin(Stdio::null());
+    wrapped
 }
 
 fn unsafe_is_root() -> bool {

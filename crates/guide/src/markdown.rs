@@ -122,7 +122,30 @@ pub fn document(md: &str) -> Vec<Node<'_>> {
             _ => {}
         }
     };
+    // Whether each quote, list, item, emphasis and link now open was given a level of its
+    // own: deeper than `MAX_NESTING`, what it holds joins the level around it.
+    let mut nested: Vec<bool> = Vec::new();
     for event in Parser::new_ext(md, options()) {
+        if let Event::Start(tag) = &event
+            && nests(tag)
+        {
+            // An item has a level when its list has one, or its text would be lost.
+            let own = if matches!(tag, Tag::Item) {
+                nested.last().copied().unwrap_or(true)
+            } else {
+                nested.iter().filter(|&&own| own).count() < MAX_NESTING
+            };
+            nested.push(own);
+            if !own {
+                continue;
+            }
+        }
+        if let Event::End(end) = &event
+            && nests_end(end)
+            && !nested.pop().unwrap_or(true)
+        {
+            continue;
+        }
         match event {
             Event::Start(tag) => match tag {
                 Tag::Paragraph => stack.push(Open::Inlines(InlineKind::Paragraph, Vec::new())),
@@ -243,6 +266,41 @@ pub fn document(md: &str) -> Vec<Node<'_>> {
         _ => Vec::new(),
     };
     fill(root, &mut code_slots.into_iter().map(Some).collect())
+}
+
+/// Levels of quotes, lists and inline styles nested in one another that the tree keeps;
+/// deeper ones are read as part of the level around them. The tree is walked by recursion (to
+/// draw it, and to drop it), and a file of a few kilobytes of `>` would otherwise nest
+/// thousands deep and overflow the stack.
+const MAX_NESTING: usize = 16;
+
+/// Tags that nest in one another without bound.
+fn nests(tag: &Tag) -> bool {
+    matches!(
+        tag,
+        Tag::BlockQuote(_)
+            | Tag::List(_)
+            | Tag::Item
+            | Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
+}
+
+fn nests_end(end: &TagEnd) -> bool {
+    matches!(
+        end,
+        TagEnd::BlockQuote(_)
+            | TagEnd::List(_)
+            | TagEnd::Item
+            | TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Link
+            | TagEnd::Image
+    )
 }
 
 /// A stand-in for the code block in slot `k` while the tree is built.
@@ -851,6 +909,50 @@ mod tests {
         assert_eq!(p.within(0..md.len()), p.text);
         assert_eq!(p.section(0..md.len()), p);
         assert_eq!(p.section(md.len()..md.len()), Plain::default());
+    }
+
+    /// Quotes, lists and styles nested thousands deep keep sixteen levels; the text of the
+    /// deeper ones is kept in the deepest.
+    #[test]
+    fn nesting_deeper_than_the_tree_keeps_joins_the_level_around_it() {
+        fn depth(nodes: &[Node]) -> usize {
+            nodes
+                .iter()
+                .map(|n| match n {
+                    Node::Quote(q) => 1 + depth(q),
+                    Node::List { items, .. } => {
+                        2 + items.iter().map(|i| depth(i)).max().unwrap_or(0)
+                    }
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0)
+        }
+        fn words(nodes: &[Node], out: &mut String) {
+            for n in nodes {
+                match n {
+                    Node::Paragraph(p) => out.push_str(&inline_text(p)),
+                    Node::Quote(q) => words(q, out),
+                    Node::List { items, .. } => items.iter().for_each(|i| words(i, out)),
+                    _ => {}
+                }
+            }
+        }
+        for md in [
+            format!("{} deep", ">".repeat(12_000)),
+            format!("{}deep", "- ".repeat(20_000)),
+            format!("{}deep", "> - ".repeat(5_000)),
+            format!("{}deep{}", "*_".repeat(3_000), "_*".repeat(3_000)),
+        ] {
+            let doc = document(&md);
+            assert!(depth(&doc) <= MAX_NESTING, "{}", &md[..8]);
+            let mut text = String::new();
+            words(&doc, &mut text);
+            assert!(text.contains("deep"), "{}: {text:?}", &md[..8]);
+        }
+        // Nesting the tree can keep is kept as it is.
+        let doc = document("> > > - a\n> > >   - b\n");
+        assert_eq!(depth(&doc), 7, "{doc:#?}");
     }
 
     #[test]
