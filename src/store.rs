@@ -508,18 +508,45 @@ fn holds_foreign(dir: &Path) -> bool {
     let Ok(read) = fs::read_dir(dir) else {
         return true;
     };
+    let folder = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     read.into_iter().any(|item| {
         let Ok(item) = item else {
             return true;
         };
         let is_file = item.file_type().is_ok_and(|k| k.is_file());
-        !(is_file && made_inside(&item.file_name().to_string_lossy()))
+        !(is_file && made_inside(&folder, &item.file_name().to_string_lossy()))
     })
 }
 
-/// Whether a file name inside a generation or colour folder is one pyguide (or tantivy, for
-/// it) writes.
-fn made_inside(name: &str) -> bool {
+/// Whether a file name inside a folder of the cache is one pyguide (or tantivy, for it)
+/// writes there: a generation folder (`gen-*`) holds an index, a colour folder (`colors-*`)
+/// colour tables; a folder under a temporary name (being made or removed) may be either.
+fn made_inside(folder: &str, name: &str) -> bool {
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    // A colour table: `<16 hex>-<theme>`.
+    let colour_table = |n: &str| {
+        n.split_once('-').is_some_and(|(key, theme)| {
+            hex(key, 16) && !theme.is_empty() && theme.bytes().all(|b| b.is_ascii_lowercase())
+        })
+    };
+    if name == MARKER || name.starts_with(TMP) {
+        return true;
+    }
+    if folder.starts_with("colors-") {
+        colour_table(name)
+    } else if folder.starts_with("gen-") {
+        index_file(name)
+    } else {
+        colour_table(name) || index_file(name)
+    }
+}
+
+/// Whether a file name is one of a generation folder's: tantivy's index and what pyguide
+/// keeps beside it.
+fn index_file(name: &str) -> bool {
     let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
     let lower_alnum = |s: &str| {
         !s.is_empty()
@@ -527,8 +554,8 @@ fn made_inside(name: &str) -> bool {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.')
     };
     match name {
-        MARKER | SEAL | guide::index::VOCAB_FILE | "meta.json" | ".managed.json" => true,
-        n if n.starts_with(TMP) || n.starts_with(".tantivy-") => true,
+        SEAL | guide::index::VOCAB_FILE | "meta.json" | ".managed.json" => true,
+        n if n.starts_with(".tantivy-") => true,
         // tantivy's atomic write of meta.json goes through tempfile: `.tmp` and six
         // letters or digits, left behind when the process is killed.
         n if n.len() == 10
@@ -538,15 +565,10 @@ fn made_inside(name: &str) -> bool {
             true
         }
         n if (n.starts_with("files-") || n.starts_with("dirs-")) && n.ends_with(".tsv") => true,
-        // A segment file, `<32 hex>.<ext>` (`.del` files carry an opstamp too), or a colour
-        // table, `<16 hex>-<theme>`.
-        n => match (n.split_once('.'), n.split_once('-')) {
-            (Some((id, ext)), _) if hex(id, 32) => lower_alnum(ext),
-            (_, Some((key, theme))) if hex(key, 16) => {
-                !theme.is_empty() && theme.bytes().all(|b| b.is_ascii_lowercase())
-            }
-            _ => false,
-        },
+        // A segment file, `<32 hex>.<ext>` (`.del` files carry an opstamp too).
+        n => n
+            .split_once('.')
+            .is_some_and(|(id, ext)| hex(id, 32) && lower_alnum(ext)),
     }
 }
 
@@ -595,6 +617,9 @@ mod tests {
 
     #[test]
     fn only_the_names_pyguide_writes_inside_its_folders_count_as_its_own() {
+        let generation = "gen-18eda25ba985f821";
+        let colours = "colors-beef";
+        let passing = format!("{TMP}gone-1f2e");
         for name in [
             "pyguide-made",
             "meta.json",
@@ -605,12 +630,28 @@ mod tests {
             "files-18eda25ba985f8216952.tsv",
             "e0e3d044510f4c749778a0641cd49034.term",
             "e0e3d044510f4c749778a0641cd49034.12.del",
-            "00ff00ff00ff00ff-dark",
             ".tmp-pyguide-Xy12ab",
             ".tmpAbC123",
         ] {
-            assert!(made_inside(name), "{name}");
+            assert!(made_inside(generation, name), "{name}");
+            assert!(made_inside(&passing, name), "{name}");
         }
+        for name in [
+            "pyguide-made",
+            "00ff00ff00ff00ff-dark",
+            ".tmp-pyguide-Xy12ab",
+        ] {
+            assert!(made_inside(colours, name), "{name}");
+            assert!(made_inside(&passing, name), "{name}");
+        }
+        // An index's files in a colour folder, a colour table in an index: put there by
+        // someone else.
+        assert!(!made_inside(colours, "meta.json"));
+        assert!(!made_inside(
+            colours,
+            "e0e3d044510f4c749778a0641cd49034.term"
+        ));
+        assert!(!made_inside(generation, "00ff00ff00ff00ff-dark"));
         for name in [
             "notes.md",
             "meta.json.bak",
@@ -621,7 +662,9 @@ mod tests {
             ".tmpnotes.md",
             ".tmp",
         ] {
-            assert!(!made_inside(name), "{name}");
+            for folder in [generation, colours, &passing] {
+                assert!(!made_inside(folder, name), "{folder}/{name}");
+            }
         }
     }
 
@@ -715,6 +758,25 @@ mod tests {
         store.collect(&lock);
         assert!(!dir.join("gen-0123456789abcdef-42-17").exists());
         assert!(!dir.join("colors-beef").exists());
+    }
+
+    /// A file named like an index's, put in an older pyguide's colour folder, is not
+    /// pyguide's: the folder is kept with it.
+    #[test]
+    fn a_users_file_in_an_adopted_colour_folder_is_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("pyguide");
+        fs::create_dir_all(dir.join("gen-0123456789abcdef-1-2")).unwrap();
+        fs::write(dir.join("gen-0123456789abcdef-1-2/meta.json"), "{}").unwrap();
+        fs::create_dir_all(dir.join("colors-abc")).unwrap();
+        fs::write(dir.join("colors-abc/meta.json"), "mine").unwrap();
+        let store = Store::open(&dir).unwrap();
+        let lock = store.lock().unwrap();
+        store.collect(&lock);
+        assert_eq!(
+            fs::read_to_string(dir.join("colors-abc/meta.json")).unwrap(),
+            "mine"
+        );
     }
 
     #[test]
