@@ -60,7 +60,7 @@ const KEYS: [(&str, &str); 5] = [
     ("kb", "kb is a list of folders, like kb = [\"~/notes\"]"),
     (
         "limit",
-        "limit is a whole number of results, at least 1, like limit = 5",
+        "limit is a whole number of results from 1 to 1000, like limit = 5",
     ),
     ("short", "short is true or false, like short = true"),
 ];
@@ -86,13 +86,18 @@ impl Config {
                 .and_then(|l| l.split('=').next())
                 .map(str::trim)
                 .unwrap_or("");
+            let said = e.message().trim();
             let message = match KEYS.iter().find(|(k, _)| *k == key) {
-                Some((_, what)) if !e.message().starts_with("unknown field") => what.to_string(),
-                _ => e.message().trim().to_string(),
+                // Set on an earlier line too: the value may be right, the second line is not.
+                Some(_) if said.starts_with("duplicate key") => {
+                    format!("{key} is set twice (first on line {})", line_of(text, key))
+                }
+                Some((_, what)) if !said.starts_with("unknown field") => what.to_string(),
+                _ => said.to_string(),
             };
             anyhow!("{}:{line}: {message}", path.display())
         })?;
-        if raw.limit == Some(0) {
+        if raw.limit.is_some_and(|n| !(1..=1000).contains(&n)) {
             let line = line_of(text, "limit");
             return Err(anyhow!("{}:{line}: {}", path.display(), KEYS[3].1));
         }
@@ -225,7 +230,13 @@ mod tests {
             ),
             ("limit = \"5\"\n", 1, "like limit = 5"),
             ("kb = \"~/notes\"\n", 1, "kb = [\"~/notes\"]"),
-            ("limit = 0\n", 1, "at least 1"),
+            ("limit = 0\n", 1, "from 1 to 1000"),
+            ("short = true\nlimit = 5000\n", 2, "from 1 to 1000"),
+            (
+                "theme = \"dark\"\n\ntheme = \"light\"\n",
+                3,
+                "theme is set twice (first on line 1)",
+            ),
             ("short = \"yes\"\n", 1, "short = true"),
             ("limit = 3\nkb = [\"/a\", \"\"]\n", 2, "empty folder name"),
         ] {

@@ -26,7 +26,7 @@ mod snippet;
 mod store;
 mod term;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -56,7 +56,15 @@ fn completion() -> clap::Command {
 
 fn main() -> ExitCode {
     // Shell completion: the shell runs `COMPLETE=bash pyguide -- …` and reads candidates.
-    clap_complete::CompleteEnv::with_factory(completion).complete();
+    let here = std::env::current_dir().ok();
+    match clap_complete::CompleteEnv::with_factory(completion)
+        .try_complete(std::env::args_os(), here.as_deref())
+    {
+        Ok(true) => return ExitCode::SUCCESS,
+        Ok(false) => {}
+        // An unknown shell in COMPLETE, or candidates that could not be written.
+        Err(err) => return usage_error(err),
+    }
     let args = cli::with_default_subcommand(std::env::args_os().collect());
     let parsed = cli::Cli::command()
         .try_get_matches_from(args)
@@ -84,12 +92,34 @@ fn usage_error(err: clap::Error) -> ExitCode {
         err.kind(),
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     ) {
-        let _ = err.print();
-        return ExitCode::SUCCESS;
+        // Written here, not by clap (which ignores a failed write): a full device is an
+        // error, a reader that went away is not.
+        // Styled for a terminal, as clap would, unless NO_COLOR is set.
+        let styled =
+            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let text = err.render();
+        let text = if styled {
+            text.ansi().to_string()
+        } else {
+            text.to_string()
+        };
+        let mut out = io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                let _ = writeln!(io::stderr(), "pyguide: error: cannot write: {e}");
+                ExitCode::from(2)
+            }
+            _ => ExitCode::SUCCESS,
+        };
     }
     let text = err.render().to_string();
     let text = text.strip_prefix("error: ").unwrap_or(&text);
-    let _ = write!(io::stderr(), "pyguide: error: {}", term::sanitize(text));
+    let end = if text.ends_with('\n') { "" } else { "\n" };
+    let _ = write!(
+        io::stderr(),
+        "pyguide: error: {}{end}",
+        term::sanitize(text)
+    );
     ExitCode::from(2)
 }
 

@@ -303,7 +303,12 @@ fn config_errors_name_the_file_and_line() {
         ("theme = \"dark\"\nlimt = 3\n", 2, "unknown field `limt`"),
         ("theme = \"blue\"\n", 1, "theme is \"dark\" or \"light\""),
         ("limit = \"ten\"\n", 1, "like limit = 5"),
-        ("limit = 0\n", 1, "at least 1"),
+        ("limit = 0\n", 1, "from 1 to 1000"),
+        (
+            "theme = \"dark\"\ntheme = \"light\"\n",
+            2,
+            "theme is set twice (first on line 1)",
+        ),
         ("kb = \"~/notes\"\n", 1, "kb = [\"~/notes\"]"),
         ("pager = [\n", 1, ""),
     ] {

@@ -477,14 +477,29 @@ fn bad_arguments_exit_2_with_a_message() {
             run.stderr
         );
     }
-    // --limit 0 and `limit = 0` in the config follow one rule: at least 1.
+    // --limit and `limit` in the config follow one rule: from 1 to 1000.
     let run = env.run(&["search", "--limit", "0", "x"]);
     assert!(run.stderr.contains("1..=1000"), "{}", run.stderr);
-    env.write("config/pyguide/config.toml", "limit = 0\n");
-    let run = env.run(&["search", "x"]);
-    run.assert_status(2);
-    assert!(run.stderr.contains("at least 1"), "{}", run.stderr);
+    for limit in ["0", "5000"] {
+        env.write("config/pyguide/config.toml", &format!("limit = {limit}\n"));
+        let run = env.run(&["search", "x"]);
+        run.assert_status(2);
+        assert!(run.stderr.contains("from 1 to 1000"), "{}", run.stderr);
+    }
     fs::remove_file(env.path("config/pyguide/config.toml")).unwrap();
+    // A shell that completion does not know: the same prefix, on a line of its own.
+    let run = common::Run::from(
+        env.command(&[])
+            .env("COMPLETE", "nonsense")
+            .output()
+            .unwrap(),
+    );
+    run.assert_status(2).assert_no_panic();
+    assert!(
+        run.stderr.starts_with("pyguide: error: unknown shell") && run.stderr.ends_with('\n'),
+        "{}",
+        run.stderr
+    );
     // A --kb folder that does not exist: a warning that names it, and the guide answers.
     let run = env.run(&["--kb", "/no/such/folder", "search", "decorator"]);
     run.assert_ok();
@@ -822,19 +837,17 @@ fn stdin_and_stdout_oddities() {
     // A closed pipe is the reader's choice, not an error: exit 0, nothing said.
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    {
+    // Help and the version are written by pyguide too, not left to clap, which ignores a
+    // failed write.
+    for args in [&["show", "generators"][..], &["--help"], &["--version"]] {
         let full = fs::OpenOptions::new()
             .write(true)
             .open("/dev/full")
             .expect("this test needs /dev/full");
-        let out = env
-            .command(&["show", "generators"])
-            .stdout(full)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2));
+        let out = env.command(args).stdout(full).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.starts_with("pyguide: error:"), "{stderr}");
+        assert!(stderr.starts_with("pyguide: error:"), "{args:?}: {stderr}");
     }
 }
 

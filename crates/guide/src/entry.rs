@@ -147,8 +147,16 @@ impl Problem {
 }
 
 impl fmt::Display for Problem {
+    /// One line, `path:line: message`: a newline or a tab in the file's name is written `\n`
+    /// or `\t`, so that a problem is never read as two.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.origin, self.line, self.message)
+        let origin = self.origin.to_string();
+        let origin = if origin.contains(['\n', '\t']) {
+            origin.replace('\n', "\\n").replace('\t', "\\t")
+        } else {
+            origin
+        };
+        write!(f, "{origin}:{}: {}", self.line, self.message)
     }
 }
 
@@ -594,6 +602,16 @@ mod tests {
 
     fn origin() -> Origin {
         Origin::User(PathBuf::from("kb/syntax/x.md"))
+    }
+
+    #[test]
+    fn a_problem_is_one_line_whatever_its_file_is_called() {
+        let problem = Problem::new(
+            &Origin::User(PathBuf::from("/kb/new\nline\tand tab.md")),
+            3,
+            "bad",
+        );
+        assert_eq!(problem.to_string(), "/kb/new\\nline\\tand tab.md:3: bad");
     }
 
     #[test]
