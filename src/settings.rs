@@ -76,9 +76,15 @@ impl Settings {
         };
         let render_entries = terminal.is_tty || cli.color == ColorWhen::Always;
         let output = Output::new(&terminal, cli.no_pager, config.pager.as_deref());
+        // An editor named in bytes that are not UTF-8 is still the one asked for: it fails to
+        // start with a message naming it, rather than vi opening in its place.
         let editor = ["VISUAL", "EDITOR"]
             .iter()
-            .find_map(|k| env::var(k).ok().filter(|e| !e.trim().is_empty()))
+            .find_map(|k| match env::var(k) {
+                Ok(e) => Some(e).filter(|e| !e.trim().is_empty()),
+                Err(env::VarError::NotUnicode(e)) => Some(e.to_string_lossy().into_owned()),
+                Err(env::VarError::NotPresent) => None,
+            })
             .unwrap_or_else(|| "vi".to_string());
         Ok(Settings {
             paths,

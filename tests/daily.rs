@@ -435,6 +435,20 @@ fn an_editor_with_quotes_or_spaces_runs_as_the_shell_reads_it() {
         "{}",
         run.stderr
     );
+    // An editor named in bytes that are not UTF-8 is the one asked for, not vi.
+    use std::os::unix::ffi::OsStrExt;
+    let mut cmd = env.command(&["new", "nowhere"]);
+    cmd.env("EDITOR", std::ffi::OsStr::from_bytes(b"\xffedit"));
+    let (output, _) = common::bounded(cmd, std::time::Duration::from_secs(20), "new");
+    let run = common::Run::from(output);
+    run.assert_status(2);
+    assert!(
+        run.stderr
+            .contains("cannot start the editor `\u{fffd}edit`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.user_kb().join("notes/nowhere.md").exists());
 }
 
 #[test]
