@@ -234,7 +234,18 @@ impl Library {
             Err(e) => return Library::in_memory(sources, e),
         };
         // Another process may have brought it up to date while this one waited.
-        if let Some(saved) = Saved::open(&store) {
+        let saved = match Saved::open_or_damage(&store) {
+            Ok(saved) => saved,
+            Err(damage) => {
+                let mut lib = Library::rebuild_locked(sources, store, &lock)?;
+                lib.warnings.insert(
+                    0,
+                    format!("the saved index was damaged ({damage}); rebuilt it"),
+                );
+                return Ok(lib);
+            }
+        };
+        if let Some(saved) = saved {
             match saved.check(&sources) {
                 fresh::Check::Fresh => {
                     return Ok(Library::from_saved(
@@ -479,14 +490,31 @@ struct Saved {
 const VERIFY_UP_TO: u64 = 8 << 20;
 
 impl Saved {
+    /// The live generation, if it can be used.
     fn open(store: &Store) -> Option<Saved> {
-        let generation = store.current()?;
+        Saved::open_or_damage(store).ok().flatten()
+    }
+
+    /// The live generation; `Ok(None)` when there is none or it was made by another build
+    /// of pyguide (nothing wrong: it is rebuilt), `Err` with what is wrong when it is
+    /// damaged. Only under the lock is a failure damage: without it, an `index` may be
+    /// swapping the generation out while it is read.
+    fn open_or_damage(store: &Store) -> Result<Option<Saved>, String> {
+        let Some(generation) = store.current() else {
+            return Ok(None);
+        };
         if !crate::store::intact(&generation) {
-            return None;
+            return Err("its files changed size or time".into());
         }
-        let index = quietly(|| GuideIndex::open_folder_checked(&generation, VERIFY_UP_TO))
-            .ok()?
-            .ok()?;
+        let index = match quietly(|| GuideIndex::open_folder_checked(&generation, VERIFY_UP_TO)) {
+            Ok(Ok(index)) => index,
+            Ok(Err(e)) => return Err(format!("{e:#}")),
+            Err(_) => return Err("opening it failed".into()),
+        };
+        Ok(Saved::from_index(generation, index))
+    }
+
+    fn from_index(generation: PathBuf, index: GuideIndex) -> Option<Saved> {
         let payload = Payload::parse(&index.payload()?)?;
         if payload.fingerprint != builtin::FINGERPRINT {
             return None;
