@@ -6,6 +6,7 @@ import platform
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 RESULTS, SIZES = sys.argv[1], [int(n) for n in sys.argv[2].split()]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -139,12 +140,9 @@ for n in SIZES:
           f"| {fmt(median_ms(f'search-ident-{n}'))} | {fmt(median_ms(f'show-{n}'))} | {rss / 1024:.1f} MB "
           f"| {fmt(median_ms(f'edit-{n}'))} | {check / 1000:.2f} ms ({read(f'dirs-{n}.count')} folders) | {fmt(median_ms(f'rg-{n}'))} |")
 print("\n![Latency against guide size](bench/latency.svg)\n")
-print("""## Where the time goes
-
-Figures above are from this run only. Profiles (valgrind callgrind, massif) of earlier
-versions are summarised in the closing notes of the speed issue, not here, because each
-change to search or the index moves them.
-""")
+# What stops the rows not met: profiles written by hand in bench/bounds.md (with the commit
+# they were taken at), since a profile is not something this run measures.
+print((Path(__file__).parent / "bounds.md").read_text(), end="")
 
 
 # The plot: latency (log scale) against guide size (log scale).
