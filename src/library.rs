@@ -26,7 +26,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::builtin;
 use crate::fresh::{self, Manifest, SavedDirs};
-use crate::store::{Lock, Refusal, Store};
+use crate::store::{Lock, Refusal, Sealed, Store};
 
 /// What the guide is made of.
 #[derive(Debug, Clone)]
@@ -503,14 +503,20 @@ impl Saved {
         let Some(generation) = store.current() else {
             return Ok(None);
         };
-        if !crate::store::intact(&generation) {
-            return Err("its files changed size or time".into());
-        }
+        let changed = match crate::store::sealed(&generation) {
+            Sealed::Intact => false,
+            Sealed::Changed => true,
+            Sealed::Damaged(what) => return Err(what),
+        };
         let index = match quietly(|| GuideIndex::open_folder_checked(&generation, VERIFY_UP_TO)) {
             Ok(Ok(index)) => index,
             Ok(Err(e)) => return Err(format!("{e:#}")),
             Err(_) => return Err("opening it failed".into()),
         };
+        // An update cut short (or one under way, without the lock): rebuilt, nothing said.
+        if changed {
+            return Ok(None);
+        }
         Ok(Saved::from_index(generation, index))
     }
 

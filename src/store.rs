@@ -414,27 +414,77 @@ const SEAL: &str = "seal.tsv";
 
 /// Records what a generation folder holds, once it is complete.
 pub fn seal(generation: &Path) -> Result<()> {
-    let mut text = String::new();
-    for (name, size, mtime) in listing(generation)? {
+    let files = listing(generation)?;
+    // The count first: a record cut short at the end of a line still says how long it was.
+    let mut text = format!("files\t{}\n", files.len());
+    for (name, size, mtime) in files {
         text.push_str(&format!("{size}\t{mtime}\t{name}\n"));
     }
     write_atomic(generation, SEAL, text.as_bytes())
 }
 
-/// Whether a generation's files are as [`seal`] recorded them: a file written, truncated or
-/// removed behind pyguide's back (damage) changes its size or time.
-pub fn intact(generation: &Path) -> bool {
+/// How a generation's files compare with what [`seal`] recorded.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Sealed {
+    /// As recorded.
+    Intact,
+    /// Files added or gone, `meta.json` or the vocabulary written again: what an update cut
+    /// short leaves (tantivy writes new segments and replaces `meta.json`; records are
+    /// written under new names). Not to be used, but nothing is wrong.
+    Changed,
+    /// A file that is never written again (a segment, a record, the marker) has another size
+    /// or time, or the record itself is missing: written, truncated or replaced behind
+    /// pyguide's back.
+    Damaged(String),
+}
+
+/// Compares a generation's files with what [`seal`] recorded.
+pub fn sealed(generation: &Path) -> Sealed {
     let Ok(recorded) = fs::read_to_string(generation.join(SEAL)) else {
-        return false;
+        return Sealed::Damaged(format!("its {SEAL} cannot be read"));
     };
     let Ok(now) = listing(generation) else {
-        return false;
+        return Sealed::Damaged("its folder cannot be read".into());
     };
-    let now: String = now
-        .into_iter()
-        .map(|(name, size, mtime)| format!("{size}\t{mtime}\t{name}\n"))
-        .collect();
-    now == recorded
+    let mut lines = recorded.lines().peekable();
+    // A seal from before the count was written has none.
+    let count = lines
+        .next_if(|l| l.starts_with("files\t"))
+        .map(|l| l["files\t".len()..].parse::<usize>());
+    if !recorded.ends_with('\n')
+        || matches!(count, Some(Err(_)))
+        || count
+            .as_ref()
+            .is_some_and(|n| n.as_ref().ok() != Some(&lines.clone().count()))
+    {
+        return Sealed::Damaged(format!("its {SEAL} is cut short"));
+    }
+    let mut changed = false;
+    let mut seen = 0;
+    for line in lines {
+        let mut fields = line.splitn(3, '\t');
+        let (Some(size), Some(mtime), Some(name)) = (fields.next(), fields.next(), fields.next())
+        else {
+            return Sealed::Damaged(format!("its {SEAL} does not read"));
+        };
+        let Some((_, now_size, now_mtime)) = now.iter().find(|(n, ..)| n == name) else {
+            changed = true; // removed: a segment merged away, a record replaced
+            continue;
+        };
+        seen += 1;
+        if size != now_size.to_string() || mtime != now_mtime.to_string() {
+            if name == "meta.json" || name == guide::index::VOCAB_FILE {
+                changed = true;
+            } else {
+                return Sealed::Damaged(format!("{name} changed size or time"));
+            }
+        }
+    }
+    if changed || seen != now.len() {
+        Sealed::Changed
+    } else {
+        Sealed::Intact
+    }
 }
 
 /// A generation's files (not the seal, not hidden lock files), sorted by name.
@@ -758,6 +808,46 @@ mod tests {
         store.collect(&lock);
         assert!(!dir.join("gen-0123456789abcdef-42-17").exists());
         assert!(!dir.join("colors-beef").exists());
+    }
+
+    /// What an update cut short leaves (a new file, meta.json written again, a file gone) is
+    /// a change; a file that is never written again with another size is damage.
+    #[test]
+    fn a_sealed_generation_tells_an_update_cut_short_from_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = dir.path();
+        for name in ["meta.json", "aa.idx", "bb.store", MARKER] {
+            fs::write(g.join(name), name).unwrap();
+        }
+        seal(g).unwrap();
+        assert_eq!(sealed(g), Sealed::Intact);
+        // Later times than the seal's, whatever the clock's resolution.
+        let later = |p: &Path| {
+            fs::File::options()
+                .write(true)
+                .open(p)
+                .unwrap()
+                .set_modified(SystemTime::now() + std::time::Duration::from_secs(5))
+                .unwrap();
+        };
+        fs::write(g.join("cc.idx"), "new segment").unwrap();
+        fs::write(g.join("meta.json"), "{\"segments\": 2}").unwrap();
+        later(&g.join("meta.json"));
+        fs::remove_file(g.join("aa.idx")).unwrap();
+        assert_eq!(sealed(g), Sealed::Changed);
+        seal(g).unwrap();
+        fs::write(g.join("bb.store"), "bb.sto").unwrap();
+        assert!(matches!(sealed(g), Sealed::Damaged(w) if w.contains("bb.store")));
+        // The record itself cut short, at the end of a line too, or emptied.
+        seal(g).unwrap();
+        let text = fs::read_to_string(g.join(SEAL)).unwrap();
+        let cut = text.trim_end().rfind('\n').unwrap() + 1;
+        for short in [&text[..cut], &text[..cut - 3], ""] {
+            fs::write(g.join(SEAL), short).unwrap();
+            assert!(matches!(sealed(g), Sealed::Damaged(_)), "{short:?}");
+        }
+        fs::remove_file(g.join(SEAL)).unwrap();
+        assert!(matches!(sealed(g), Sealed::Damaged(_)));
     }
 
     /// A file named like an index's, put in an older pyguide's colour folder, is not

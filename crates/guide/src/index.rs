@@ -1447,8 +1447,6 @@ mod tests {
         Entry::parse(Origin::User(format!("/kb/{id}.md").into()), &text).unwrap()
     }
 
-    /// The built-in index's doc store is uncompressed; a copy that takes a user's entries
-    /// goes back to tantivy's defaults, so the guides saved to disk stay compressed.
     /// The walk of the ids with an automaton keeps every id within the distance that the
     /// full scan of `ids` with `vocab::edit_distance` finds, and leaves most others unread.
     #[test]
@@ -1523,6 +1521,8 @@ mod tests {
         );
     }
 
+    /// The built-in index's doc store is uncompressed; a copy that takes a user's entries
+    /// goes back to tantivy's defaults, so the guides saved to disk stay compressed.
     #[test]
     fn a_copy_of_the_built_in_index_stores_new_entries_compressed() {
         let mut built = GuideIndex::in_memory_for_binary().unwrap();
