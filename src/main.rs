@@ -92,8 +92,6 @@ fn usage_error(err: clap::Error) -> ExitCode {
         err.kind(),
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     ) {
-        // Written here, not by clap (which ignores a failed write): a full device is an
-        // error, a reader that went away is not.
         // Styled for a terminal, as clap would, unless NO_COLOR is set.
         let styled =
             io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -103,6 +101,8 @@ fn usage_error(err: clap::Error) -> ExitCode {
         } else {
             text.to_string()
         };
+        // Written here, not by clap (which ignores a failed write): a full device is an
+        // error, a reader that went away is not.
         let mut out = io::stdout().lock();
         return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
