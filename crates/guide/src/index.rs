@@ -690,22 +690,7 @@ impl GuideIndex {
     /// deleted since the last merge may still be listed. What `ids_near` is checked against.
     #[cfg(test)]
     fn ids(&self) -> Result<Vec<String>> {
-        let mut ids = Vec::new();
-        for segment in self.searcher().segment_readers() {
-            let inverted = segment.inverted_index(self.fields.key)?;
-            let mut terms = inverted.terms().range().ge("i:").lt("i;").into_stream()?;
-            while terms.advance() {
-                if let Some(id) = std::str::from_utf8(terms.key())
-                    .ok()
-                    .and_then(|k| k.strip_prefix("i:"))
-                {
-                    ids.push(id.to_string());
-                }
-            }
-        }
-        ids.sort();
-        ids.dedup();
-        Ok(ids)
+        self.ids_matching(tantivy_fst::automaton::AlwaysMatch)
     }
 
     /// The ids whose loose form (`text::loose_key`) may be within `most` edits of `key`,
@@ -713,13 +698,26 @@ impl GuideIndex {
     /// as soon as every id under it is too far: a few hundred keys are read, not every id of
     /// a large guide. The walk may keep ids that are further (it counts any two characters
     /// outside ASCII as equal), never drops one that is within `most`: check the distance.
-    /// An id deleted since the last merge may be listed, as with [`GuideIndex::ids`].
+    /// An id deleted since the last merge may be listed: check `has` before showing one.
     pub fn ids_near(&self, key: &str, most: usize) -> Result<Vec<String>> {
-        let near = Near::new(key, most);
+        self.ids_matching(Near::new(key, most))
+    }
+
+    /// The ids in the keys' dictionary that `automaton` accepts (with their `i:`), sorted.
+    fn ids_matching<A>(&self, automaton: A) -> Result<Vec<String>>
+    where
+        A: tantivy_fst::Automaton + Clone,
+        A::State: Clone,
+    {
         let mut ids = Vec::new();
         for segment in self.searcher().segment_readers() {
             let inverted = segment.inverted_index(self.fields.key)?;
-            let mut terms = inverted.terms().search(near.clone()).into_stream()?;
+            let mut terms = inverted
+                .terms()
+                .search(automaton.clone())
+                .ge("i:")
+                .lt("i;")
+                .into_stream()?;
             while terms.advance() {
                 if let Some(id) = std::str::from_utf8(terms.key())
                     .ok()
